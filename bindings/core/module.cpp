@@ -1,0 +1,13 @@
+// voxtwin._core: the CPU backend. Thin wrappers only; logic lives in cpp/.
+#include "registry.hpp"
+#include "translators.hpp"
+#include "voxtwin/version.hpp"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "voxtwin C++ core (CPU backend)";
+  m.attr("__version__") = voxtwin::version();
+  voxtwin::bind::register_translators();
+  voxtwin::bind::bind_materials(m);
+  voxtwin::bind::bind_phase_counts(m);
+  voxtwin::bind::bind_parallel(m);
+}

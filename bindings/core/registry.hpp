@@ -1,0 +1,9 @@
+#pragma once
+// One bind_* function per binding file of voxtwin._core; module.cpp calls them all.
+#include <pybind11/pybind11.h>
+
+namespace voxtwin::bind {
+void bind_materials(pybind11::module_& m);
+void bind_phase_counts(pybind11::module_& m);
+void bind_parallel(pybind11::module_& m);
+}  // namespace voxtwin::bind

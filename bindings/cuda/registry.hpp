@@ -1,0 +1,8 @@
+#pragma once
+// One bind_* function per binding file of voxtwin._cuda; module.cpp calls them all.
+#include <pybind11/pybind11.h>
+
+namespace voxtwin::bind {
+void bind_cuda_device(pybind11::module_& m);
+void bind_cuda_phase_counts(pybind11::module_& m);
+}  // namespace voxtwin::bind
