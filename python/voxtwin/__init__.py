@@ -1,0 +1,64 @@
+"""voxtwin: voxel digital twins of fibre composites.
+
+From a micro-CT scan through segmentation and fibre statistics to generated unit twins,
+giga-voxel assemblies and FFT-based elasticity (seed paper: Yu et al., Adv. Mater. 2025).
+
+Conventions: arrays are C-contiguous ``vol[x, y, z]``; lengths in µm (``voxel_size`` in µm
+per voxel); moduli and stresses in GPa; CTE in 1/K; phase labels uint8 (0 matrix, 1 fibre,
+2 void); Voigt order xx, yy, zz, yz, xz, xy with engineering shear strains.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import _core
+from ._backend import backend_info, cuda_available, get_num_threads, set_num_threads
+from .errors import (
+    BackendUnavailableError,
+    ConvergenceError,
+    CUDAError,
+    FileFormatError,
+    InsufficientMemoryError,
+    VoxtwinError,
+)
+from .materials import VOID, Anisotropic, Isotropic, Material, TransverselyIsotropic, Void, material_library
+from .phases import phase_counts, phase_fractions
+
+__version__: str = _core.__version__
+
+
+def get_cmake_dir() -> str:
+    """Folder holding ``voxtwinConfig.cmake``: pass it as ``voxtwin_DIR`` to CMake.
+
+    ``cmake -Dvoxtwin_DIR=$(python -c "import voxtwin; print(voxtwin.get_cmake_dir())") ...``
+    """
+    path = Path(__file__).resolve().parent / "lib" / "cmake" / "voxtwin"
+    if not (path / "voxtwinConfig.cmake").is_file():
+        raise FileNotFoundError(f"voxtwinConfig.cmake not found under {path}: is voxtwin installed from a wheel?")
+    return str(path)
+
+
+__all__ = [
+    "__version__",
+    "cuda_available",
+    "backend_info",
+    "get_cmake_dir",
+    "get_num_threads",
+    "set_num_threads",
+    "Material",
+    "Isotropic",
+    "TransverselyIsotropic",
+    "Anisotropic",
+    "Void",
+    "VOID",
+    "material_library",
+    "phase_counts",
+    "phase_fractions",
+    "VoxtwinError",
+    "BackendUnavailableError",
+    "CUDAError",
+    "InsufficientMemoryError",
+    "ConvergenceError",
+    "FileFormatError",
+]

@@ -1,0 +1,40 @@
+"""Exceptions raised by voxtwin.
+
+Bad arguments raise the built-in ``ValueError`` / ``TypeError`` (messages name the argument
+and echo the value); the classes here cover failures that are not a caller's typo.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "VoxtwinError",
+    "BackendUnavailableError",
+    "CUDAError",
+    "InsufficientMemoryError",
+    "ConvergenceError",
+    "FileFormatError",
+]
+
+
+class VoxtwinError(Exception):
+    """Base class of voxtwin's own errors."""
+
+
+class BackendUnavailableError(VoxtwinError, RuntimeError):
+    """A backend was requested (e.g. ``device="cuda"``) that this build or machine does not have."""
+
+
+class CUDAError(VoxtwinError, RuntimeError):
+    """A CUDA runtime, cuFFT or kernel call failed."""
+
+
+class InsufficientMemoryError(VoxtwinError, MemoryError):
+    """A problem does not fit the memory of the device chosen to run it (checked before allocating)."""
+
+
+class ConvergenceError(VoxtwinError, RuntimeError):
+    """An iterative method did not reach its tolerance and the caller asked for ``strict=True``."""
+
+
+class FileFormatError(VoxtwinError, ValueError):
+    """A file could not be read: unknown format, truncated, or inconsistent with its metadata."""
