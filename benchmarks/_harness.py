@@ -63,6 +63,8 @@ def machine() -> dict[str, str]:
 def record(case: str, figures: dict[str, Any], precision: str = "", csv_path: Path = RESULTS_CSV) -> dict[str, Any]:
     """Print one JSON line and append it to results.csv."""
     row: dict[str, Any] = {**machine(), "precision": precision, "case": case}
+    # Other work on the machine skews CPU timings: keep the load beside the figures.
+    figures = {**figures, "load_1min": round(os.getloadavg()[0], 2)}
     line = {**row, **figures}
     print(json.dumps(line), flush=True)
     new = not csv_path.exists()
