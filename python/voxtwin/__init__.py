@@ -24,6 +24,8 @@ from .errors import (
 )
 from .materials import VOID, Anisotropic, Isotropic, Material, TransverselyIsotropic, Void, material_library
 from .phases import phase_counts, phase_fractions
+from .characterize import FibreStatistics, characterize
+from .feedback import Similarity, anova, similarity
 
 __version__: str = _core.__version__
 
@@ -55,6 +57,11 @@ __all__ = [
     "material_library",
     "phase_counts",
     "phase_fractions",
+    "characterize",
+    "FibreStatistics",
+    "similarity",
+    "Similarity",
+    "anova",
     "VoxtwinError",
     "BackendUnavailableError",
     "CUDAError",
