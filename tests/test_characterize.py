@@ -113,24 +113,29 @@ def test_touching_fibres_are_separated():
 def test_boundary_cut_and_periodic_wrap():
     """A fibre through a face is cut in a scan, whole on a torus (centre wrapped into the box)."""
     shape = (64, 48, 48)
-    cyl = [((2.0, 24.0, 24.0), (1, 0, 0), 30.0, 6.0),     # crosses the x = 0 face
-           ((32.0, 10.0, 30.0), (0, 0, 1), 24.0, 6.0)]    # wholly inside
+    cyl = [((6.0, 24.0, 24.0), (1, 0, 0), 30.0, 6.0),     # crosses the x = 0 face
+           ((32.0, 10.0, 30.0), (0, 0, 1), 24.0, 6.0),    # wholly inside
+           ((-13.0, 40.0, 10.0), (1, 0, 0), 30.0, 6.0)]   # a scan sees a 2-voxel stub of it
     scan = (rasterize(shape, cyl) > 0).astype(np.uint8)
     s = vt.characterize(scan, 2.0)
-    assert s.n_fibres == 2
-    cut = {bool(f["cut"]) for f in s.fibres}
-    assert cut == {True, False}
+    assert s.n_fibres == 3
+    assert sorted(s.fibres["cut"].tolist()) == [False, True, True]
     assert len(s.length) == 1 and s.length[0] == pytest.approx(48.0, abs=2 * LENGTH_ABS_TOL_VOX)
+    # the stub has no trustworthy axis: angle statistics leave it out
+    stub = np.argmin(s.fibres["n_voxels"])
+    assert not s.reliable_axis[stub] and s.reliable_axis.sum() == 2
+    assert len(s.samples("misalignment")) == 2
 
     torus = (rasterize(shape, cyl, periodic=True) > 0).astype(np.uint8)
     t = vt.characterize(torus, 2.0, periodic=True)
-    assert t.n_fibres == 2 and not t.fibres["cut"].any()
-    wrapped = t.fibres[np.argmax(np.abs(t.fibres["direction"][:, 0]))]
+    assert t.n_fibres == 3 and not t.fibres["cut"].any()
+    wrapped = t.fibres[np.argmin(np.abs(t.fibres["centre"][:, 0] - 12.0))]
     assert wrapped["length"] == pytest.approx(60.0, abs=2 * LENGTH_ABS_TOL_VOX)
-    # the centre (2, 24, 24) voxels lies inside the box, within half a voxel
-    np.testing.assert_allclose(wrapped["centre"], [4.0, 48.0, 48.0], atol=1.0)
-    # the same torus read as a scan: the wrapped fibre is two cut pieces
-    assert vt.characterize(torus, 2.0).n_fibres == 3
+    # its centre (6, 24, 24) voxels lies inside the box
+    np.testing.assert_allclose(wrapped["centre"], [12.0, 48.0, 48.0], atol=1.0)
+    np.testing.assert_allclose(np.sort(t.length), [48.0, 60.0, 60.0], atol=2 * LENGTH_ABS_TOL_VOX)
+    # the same torus read as a scan: each wrapped fibre is two cut pieces
+    assert vt.characterize(torus, 2.0).n_fibres == 5
 
 
 @pytest.mark.parametrize("periodic", [False, True])
@@ -190,7 +195,7 @@ def test_volume_fractions_angles_and_fits(rng):
     stats = vt.characterize(labels, 3.0)
     counts = np.bincount(labels.reshape(-1), minlength=3) / labels.size
     assert stats.volume_fractions == pytest.approx({0: counts[0], 1: counts[1], 2: counts[2]})
-    d = stats.fibres["direction"]
+    d = stats.fibres["direction"][stats.reliable_axis]
     np.testing.assert_allclose(np.cos(np.radians(stats.samples("polar_angle"))), np.abs(d[:, 2]), atol=1e-12)
     az = np.radians(stats.samples("azimuth"))
     np.testing.assert_allclose(np.abs(np.cos(az) * d[:, 1] - np.sin(az) * d[:, 0]), 0.0, atol=1e-12)

@@ -67,6 +67,9 @@ FIBRE_DTYPE = np.dtype([
 
 # Central part of a fibre over which the inscribed radius is taken: the end caps are thinner.
 _CORE_FRACTION = 0.7
+# A piece cut off by the boundary has a trustworthy axis once it is this many diameters long;
+# shorter stubs (often shorter than wide) point anywhere and would fatten the angle statistics.
+_RELIABLE_ASPECT = 3.0
 # Projection values closer than this (voxels) count as one layer when measuring the end spacing.
 _SAME_LAYER = 1e-6
 
@@ -217,6 +220,13 @@ class FibreStatistics:
         return self.complete["length"].copy()
 
     @property
+    def reliable_axis(self) -> np.ndarray:
+        """Rows of ``fibres`` whose direction counts in angle statistics: complete fibres, and cut
+        ones at least three diameters long."""
+        f = self.fibres
+        return ~f["cut"] | (f["length"] >= _RELIABLE_ASPECT * f["diameter"])
+
+    @property
     def fibre_fraction(self) -> float:
         """Volume fraction of the fibre phase."""
         return float(self.volume_fractions.get(self.fibre_label, 0.0))
@@ -233,8 +243,9 @@ class FibreStatistics:
         ``diameter``, ``length`` (µm) and ``aspect_ratio`` (length/diameter) over the complete
         fibres; ``polar_angle`` (degrees from +z, [0, 90]), ``azimuth`` (degrees in the xy plane,
         [0, 180)) and ``misalignment`` (degrees between each fibre and ``reference``, default
-        :attr:`principal_direction`) over all fibres; ``volume_fraction``: fibre fraction of
-        each of ``n_blocks`` subset blocks per axis.
+        :attr:`principal_direction`) over the fibres with a reliable axis: the complete ones and
+        the cut ones at least three diameters long (a stub cut off by a face has none);
+        ``volume_fraction``: fibre fraction of each of ``n_blocks`` subset blocks per axis.
         """
         _validate.choice("parameter", parameter, PARAMETERS)
         if parameter in ("diameter", "length"):
@@ -242,7 +253,7 @@ class FibreStatistics:
         if parameter == "aspect_ratio":
             c = self.complete
             return c["length"] / c["diameter"]
-        d = self.fibres["direction"]
+        d = self.fibres["direction"][self.reliable_axis]
         if parameter == "polar_angle":
             return np.degrees(np.arccos(np.clip(np.abs(d[:, 2]), 0.0, 1.0)))
         if parameter == "azimuth":
