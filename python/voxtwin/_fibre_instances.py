@@ -151,8 +151,13 @@ def _resolve(parent: np.ndarray, offset: np.ndarray) -> None:
         parent[:] = grand
 
 
-def _merge_costs(count, first, second, radius, a, b, t):
-    """Cost of merging cluster b (translated by t) into a; <= 1 means 'one straight cylinder'."""
+def _merge_costs(count: np.ndarray, first: np.ndarray, second: np.ndarray, radius: np.ndarray, on_face: np.ndarray,
+                 a: np.ndarray, b: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cost of merging cluster b (translated by t) into a; <= 1 means 'one straight cylinder'.
+
+    Also returns b's first and second moments in a's frame. ``on_face``: clusters touching the
+    boundary of a non-periodic volume, whose cross-section a face may have cut to a sliver.
+    """
     na, nb = count[a], count[b]
     fb = first[b] + nb[:, None] * t
     sb = second[b] + first[b][:, :, None] * t[:, None, :] + t[:, :, None] * first[b][:, None, :] \
@@ -175,8 +180,10 @@ def _merge_costs(count, first, second, radius, a, b, t):
     lam = np.clip(lam, 0.0, None)
     transverse = np.sqrt(lam[:, 1])
     cylinder = lam[:, 1] * 4.0 * np.pi * np.sqrt(12.0 * lam[:, 2]) / n
-    # Only meaningful for an elongated union (L > 1.7 D); the principal axes of a stubby one swap.
-    cylinder = np.where(lam[:, 2] > 4.0 * lam[:, 1], cylinder / _MAX_CYLINDER_EXCESS, 0.0)
+    # Only meaningful for an elongated union (L > 1.7 D; the principal axes of a stubby one swap)
+    # with whole cross-sections (not a sliver left by a face that grazes a fibre).
+    whole = (lam[:, 2] > 4.0 * lam[:, 1]) & ~(on_face[a] | on_face[b])
+    cylinder = np.where(whole, cylinder / _MAX_CYLINDER_EXCESS, 0.0)
     cost = np.maximum.reduce([
         transverse / (_MAX_TRANSVERSE_STD * r),
         np.maximum(rms_off_axis(na, first[a], second[a]), rms_off_axis(nb, fb, sb)) / (_MAX_PIECE_OFFSET * r),
@@ -200,8 +207,11 @@ def identify_fibres(mask: np.ndarray, periodic: bool = False, min_voxels: int = 
     coords = np.nonzero(pieces)
     count, first, second = _piece_moments(pieces, n_pieces, coords)
     radius = np.zeros(n_pieces + 1)
-    if n_pieces:
-        radius[1:] = ndi.maximum(edt_full, pieces, np.arange(1, n_pieces + 1))
+    np.maximum.at(radius, pieces[coords], edt_full[coords])
+    on_face = np.zeros(n_pieces + 1, dtype=bool)
+    if not periodic:
+        for axis, c in enumerate(coords):
+            on_face[pieces[coords][(c == 0) | (c == mask.shape[axis] - 1)]] = True
     radius += EDT_RADIUS_OFFSET
 
     edges = _adjacency(pieces, periodic)
@@ -221,7 +231,7 @@ def identify_fibres(mask: np.ndarray, periodic: bool = False, min_voxels: int = 
         edges, a, b, t = edges[keep], a[keep], b[keep], t[keep]
         if not len(edges):
             break
-        cost, fb, sb = _merge_costs(count, first, second, radius, a, b, t.astype(np.float64))
+        cost, fb, sb = _merge_costs(count, first, second, radius, on_face, a, b, t.astype(np.float64))
         ok = cost <= 1.0
         if not np.any(ok):
             break
@@ -244,6 +254,7 @@ def identify_fibres(mask: np.ndarray, periodic: bool = False, min_voxels: int = 
             second[ka] += sb[k]
             radius[ka] = max(radius[ka], radius[kb])
             self_wrap[ka] |= self_wrap[kb]
+            on_face[ka] |= on_face[kb]
             parent[kb] = ka
             offset[kb] = t[k]
             merged = True

@@ -442,6 +442,13 @@ def _check_labels(labels: object) -> np.ndarray:
     return np.ascontiguousarray(labels, dtype=np.uint8)
 
 
+def _group_extreme(op: np.ufunc, values: np.ndarray, groups: np.ndarray, n: int, fill: float) -> np.ndarray:
+    """Largest (``np.maximum``) or smallest (``np.minimum``) value of each group 1..n."""
+    out = np.full(n + 1, fill)
+    op.at(out, groups, values)
+    return out[1:]
+
+
 def _measure(inst, shape: tuple[int, int, int], periodic: bool) -> dict[str, np.ndarray]:
     """Centre, direction, length, diameter (voxel units), voxel count and cut flag per fibre."""
     n = inst.n
@@ -469,12 +476,12 @@ def _measure(inst, shape: tuple[int, int, int], periodic: bool) -> dict[str, np.
 
     # longest chord along the axis, with the end-layer spacing (see module docstring)
     t = np.einsum("ij,ij->i", xc, direction[fib])
-    tmax = ndi.maximum(t, fib, idx)
-    tmin = ndi.minimum(t, fib, idx)
+    tmax = _group_extreme(np.maximum, t, fib, n, -np.inf)
+    tmin = _group_extreme(np.minimum, t, fib, n, np.inf)
     below_top = t < tmax[fib - 1] - _SAME_LAYER
     above_bottom = t > tmin[fib - 1] + _SAME_LAYER
-    second_top = ndi.maximum(np.where(below_top, t, -np.inf), fib, idx)
-    second_bottom = ndi.minimum(np.where(above_bottom, t, np.inf), fib, idx)
+    second_top = _group_extreme(np.maximum, np.where(below_top, t, -np.inf), fib, n, -np.inf)
+    second_bottom = _group_extreme(np.minimum, np.where(above_bottom, t, np.inf), fib, n, np.inf)
     gap_top = np.where(np.isfinite(second_top), tmax - second_top, 0.0)
     gap_bottom = np.where(np.isfinite(second_bottom), second_bottom - tmin, 0.0)
     length = (tmax - tmin) + 0.5 * (np.minimum(gap_top, 1.0) + np.minimum(gap_bottom, 1.0))
