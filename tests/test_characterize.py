@@ -247,6 +247,7 @@ def test_deterministic_and_empty(rng):
 
     empty = vt.characterize(np.zeros((16, 16, 16), np.uint8), 1.0)
     assert empty.n_fibres == 0 and empty.diameter.size == 0
+    assert empty.summary()["gaussian_fits"]["length"] == {"mean": None, "std": None, "n": 0}
     np.testing.assert_array_equal(empty.orientation_tensor, np.zeros((3, 3)))
     assert empty.volume_fractions == {0: 1.0}
 

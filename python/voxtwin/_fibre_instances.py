@@ -51,29 +51,32 @@ _MAX_PIECE_OFFSET = 1.15
 # lambda_2 = N / (4 pi L); the union of two side-by-side fibres gives 2.5x that, staggered or
 # crossing fibres more, collinear pieces of one fibre ~1.
 _MAX_CYLINDER_EXCESS = 1.5
+# Wrap-padding of a periodic distance transform (voxels): bounds the fibre radius it is exact for.
+_EDT_PAD = 16
 
 
 @dataclass
 class FibreInstances:
     """Fibre instances of a mask.
 
-    ``labels``: uint32 volume, 0 outside fibres, 1..n per fibre. ``shift``: per-voxel-label
-    lattice shift (voxels, int) that unwraps each watershed piece into its fibre's frame, indexed
-    through ``piece_labels``. ``wraps_onto_itself``: per fibre, True when a periodic fibre
-    reaches its own image (longer than the box): its extent is not measurable.
+    ``labels``: uint32 volume, 0 outside fibres, 1..n per fibre (n = ``n``). ``piece_labels``:
+    the watershed pieces (int64 volume); ``piece_shift[piece]``: the lattice shift (voxels) that
+    unwraps a piece into its fibre's frame (non-zero only across periodic faces).
+    ``wraps_onto_itself``: per fibre, True when a periodic fibre reaches its own image (longer
+    than the box): its extent is not measurable. ``edt``: the distance transform (voxels).
     """
 
     labels: np.ndarray
     n: int
     piece_labels: np.ndarray
-    piece_fibre: np.ndarray
     piece_shift: np.ndarray
     wraps_onto_itself: np.ndarray
     edt: np.ndarray
 
 
 def periodic_edt(mask: np.ndarray, periodic: bool, pad: int) -> np.ndarray:
-    """Euclidean distance transform (voxels); on a torus when ``periodic`` (wrap-padded by ``pad``)."""
+    """Euclidean distance transform (voxels); on a torus when ``periodic`` (wrap-padded by ``pad``,
+    exact wherever the distance is below ``pad``)."""
     if not periodic:
         return ndi.distance_transform_edt(mask)
     pads = [min(pad, n) for n in mask.shape]
@@ -195,12 +198,12 @@ def _merge_costs(count: np.ndarray, first: np.ndarray, second: np.ndarray, radiu
 def identify_fibres(mask: np.ndarray, periodic: bool = False, min_voxels: int = 8) -> FibreInstances:
     """Label individual straight fibres in a boolean fibre mask (``vol[x, y, z]``).
 
-    Fibres of fewer than ``min_voxels`` voxels are
-    dropped (label 0) -- too small for a direction.
+    Fibres of fewer than ``min_voxels`` voxels are dropped (label 0): too small for a direction.
+    With ``periodic``, distances wrap exactly for fibres up to ``_EDT_PAD`` voxels in radius.
     """
     from skimage.segmentation import watershed
 
-    edt_full = periodic_edt(mask, periodic, pad=16)
+    edt_full = periodic_edt(mask, periodic, pad=_EDT_PAD)
     markers, _ = ndi.label(_maxima(edt_full, mask), structure=np.ones((3, 3, 3), dtype=bool))
     pieces = watershed(-edt_full, markers, mask=mask).astype(np.int64)
     n_pieces = int(pieces.max())
@@ -221,8 +224,8 @@ def identify_fibres(mask: np.ndarray, periodic: bool = False, min_voxels: int = 
     while len(edges):
         _resolve(parent, offset)
         a, b = parent[edges[:, 0]], parent[edges[:, 1]]
-        # b's voxel at x_b (own frame) neighbours a's voxel: in a's root frame it sits at
-        # x_b + offset[b] + shift - ... ; the translation of b's root frame into a's is t.
+        # Edge (a, b, s): b's voxel, shifted by s, neighbours a's. Offsets take pieces into their
+        # roots' frames, so t carries b's root frame into a's.
         t = offset[edges[:, 0]] + edges[:, 2:] - offset[edges[:, 1]]
         same = a == b
         wrapped = same & np.any(t != 0, axis=1)
@@ -281,7 +284,6 @@ def identify_fibres(mask: np.ndarray, periodic: bool = False, min_voxels: int = 
         labels=labels,
         n=len(kept_roots),
         piece_labels=pieces,
-        piece_fibre=piece_fibre,
         piece_shift=offset,
         wraps_onto_itself=self_wrap[kept_roots],
         edt=edt_full,

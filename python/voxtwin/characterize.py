@@ -347,10 +347,13 @@ class FibreStatistics:
     # ---- summaries and export ---------------------------------------------------------
     def summary(self) -> dict[str, Any]:
         """Means, standard deviations, Gaussian fits, orientation tensor and phase fractions."""
+        def finite(x: float) -> float | None:   # JSON has no NaN: an empty sample has no fit
+            return x if math.isfinite(x) else None
+
         fits = {}
         for name in ("diameter", "length", "aspect_ratio", "polar_angle", "azimuth", "misalignment"):
             f = self.gaussian_fit(name)
-            fits[name] = {"mean": f.mean, "std": f.std, "n": f.n}
+            fits[name] = {"mean": finite(f.mean), "std": finite(f.std), "n": f.n}
         return {
             "voxel_size_um": self.voxel_size,
             "shape": list(self.shape),
@@ -415,7 +418,7 @@ class FibreStatistics:
     def to_json(self, path: str | Path) -> Path:
         """Write :meth:`summary` as JSON."""
         path = Path(path)
-        path.write_text(json.dumps(self.summary(), indent=2))
+        path.write_text(json.dumps(self.summary(), indent=2, allow_nan=False))
         return path
 
     def __repr__(self) -> str:
