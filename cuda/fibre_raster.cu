@@ -1,5 +1,5 @@
 // CUDA twin of cpp/src/fibre_raster.cpp: one thread block per fibre, its threads over the
-// fibre's (x, y) columns. The voxel decisions come from the same header as the CPU's
+// fibre's columns (along its dominant axis). The voxel decisions come from the same header as the CPU's
 // (voxtwin/detail/fibre_solid.hpp), so the output is byte-identical. Where fibres overlap, the
 // lowest fibre index keeps the instance label (atomicMax on 0xFFFFFFFF - index), and fractions are
 // summed as small integers (exact in float, so the order of the atomics does not matter).
@@ -48,12 +48,15 @@ __global__ void raster_kernel(const FibreSolid* __restrict__ solids, std::int64_
     if (s.lo[0] > s.hi[0] || s.lo[1] > s.hi[1] || s.lo[2] > s.hi[2]) continue;
     DeviceWriter write{&s, labels, fibre_label, instances, 0xFFFFFFFFu - static_cast<std::uint32_t>(n), fractions,
                        supersample, g.h};
-    const std::int64_t ny = s.hi[1] - s.lo[1] + 1;
-    const std::int64_t columns = (s.hi[0] - s.lo[0] + 1) * ny;
+    // Threads over the (plane, row) pairs of the bounding box; each walks one column.
+    const int p = s.ax[0], q = s.ax[1];
+    const std::int64_t rows = s.hi[q] - s.lo[q] + 1;
+    const std::int64_t columns = (s.hi[p] - s.lo[p] + 1) * rows;
     for (std::int64_t c = threadIdx.x; c < columns; c += blockDim.x) {
-      const std::int64_t i = s.lo[0] + c / ny, j = s.lo[1] + c % ny;
+      const std::int64_t i = s.lo[p] + c / rows, j = s.lo[q] + c % rows;
       std::int64_t j0 = 0, j1 = -1;
-      if (detail::plane_range(s, i, g.h, j0, j1) && j >= j0 && j <= j1) detail::visit_column(s, g, i, j, write);
+      if (detail::plane_range(s, i, g.h, j0, j1) && j >= j0 && j <= j1)
+        detail::visit_column(s, g, i, j, write);
     }
   }
 }

@@ -227,7 +227,7 @@ struct FibrePlacer::Impl {
         return true;
       }
     } counter{use_mask ? mask.data : nullptr};
-    detail::visit_solid(s, g, 0, g.n[0], counter);
+    detail::visit_solid(s, g, counter);
     return counter.forbidden ? -1 : counter.count;
   }
 

@@ -32,21 +32,33 @@ void require_output_shape(const Shape3& got, const Shape3& want, const char* nam
   }
 }
 
-// Writes one fibre's voxels. Single-threaded per slab, so plain stores suffice; fibres come in
-// table order, so "first writer keeps the instance label" means the lowest index wins.
-struct SlabWriter {
+// Writes one fibre's voxels. Fibres are drawn in parallel, so every write is atomic and every
+// combination is order-independent: the same label from every writer, the lowest fibre index for
+// the instance label (an atomic minimum), and integer point counts for the fractions (exact in
+// float). The result is therefore the same for any number of threads, and equal to the CUDA twin's.
+struct SharedWriter {
   const detail::FibreSolid* f;
   const RasterTargets* t;
   std::uint32_t tag;  // fibre index + 1
   double h;
   bool operator()(std::int64_t idx, std::int64_t i, std::int64_t j, std::int64_t k, bool centre_inside) const {
     if (centre_inside) {
-      if (t->labels.data) t->labels.data[idx] = t->fibre_label;
-      if (t->instances.data && t->instances.data[idx] == 0u) t->instances.data[idx] = tag;
+      if (t->labels.data) __atomic_store_n(&t->labels.data[idx], t->fibre_label, __ATOMIC_RELAXED);
+      if (t->instances.data) {
+        std::uint32_t* slot = &t->instances.data[idx];
+        std::uint32_t cur = __atomic_load_n(slot, __ATOMIC_RELAXED);
+        while ((cur == 0u || cur > tag) &&
+               !__atomic_compare_exchange_n(slot, &cur, tag, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+        }
+      }
     }
     if (t->fractions.data) {
       const int n = detail::subpoints_inside(*f, i, j, k, h, t->supersample);
-      t->fractions.data[idx] += static_cast<float>(n);  // small integers: exact in float
+      if (n) {
+        float& slot = t->fractions.data[idx];
+#pragma omp atomic update
+        slot += static_cast<float>(n);
+      }
     }
     return true;
   }
@@ -105,7 +117,6 @@ void rasterize_fibres(const std::vector<Fibre>& fibres, FibreShape shape, const 
                       const RasterTargets& targets) {
   detail::check_raster_arguments(fibres, shape, grid, targets);
   const detail::GridGeom g = detail::make_grid(grid);
-  const std::int64_t nx = g.n[0];
   const std::int64_t total = grid.shape.size();
   const int threads = get_num_threads();
   std::vector<detail::FibreSolid> solids(fibres.size());
@@ -120,34 +131,12 @@ void rasterize_fibres(const std::vector<Fibre>& fibres, FibreShape shape, const 
     }
   }
 
-  // Slabs of whole X planes: every voxel has one owner, and each slab visits its fibres in table
-  // order, so the output does not depend on the number of threads or on scheduling.
-  const std::int64_t slab_width = std::max<std::int64_t>(1, std::min<std::int64_t>(8, nx / 4));
-  const std::int64_t slabs = (nx + slab_width - 1) / slab_width;
-  std::vector<std::vector<std::uint32_t>> members(static_cast<std::size_t>(slabs));
-  for (std::size_t n = 0; n < solids.size(); ++n) {
-    const detail::FibreSolid& s = solids[n];
+#pragma omp parallel for schedule(dynamic, 8) num_threads(threads)
+  for (std::int64_t n = 0; n < static_cast<std::int64_t>(solids.size()); ++n) {
+    const detail::FibreSolid& s = solids[static_cast<std::size_t>(n)];
     if (s.lo[0] > s.hi[0] || s.lo[1] > s.hi[1] || s.lo[2] > s.hi[2]) continue;
-    const std::int64_t span = std::min<std::int64_t>(s.hi[0] - s.lo[0] + 1, nx);
-    std::int64_t last = -1;
-    for (std::int64_t d = 0; d < span; ++d) {
-      const std::int64_t slab = detail::wrap_index(s.lo[0] + d, nx) / slab_width;
-      if (slab != last) {
-        auto& list = members[static_cast<std::size_t>(slab)];
-        if (list.empty() || list.back() != n) list.push_back(static_cast<std::uint32_t>(n));
-        last = slab;
-      }
-    }
-  }
-
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (std::int64_t slab = 0; slab < slabs; ++slab) {
-    const std::int64_t x0 = slab * slab_width, x1 = std::min(nx, x0 + slab_width);
-    for (const std::uint32_t n : members[static_cast<std::size_t>(slab)]) {
-      const detail::FibreSolid& s = solids[n];
-      SlabWriter write{&s, &targets, n + 1u, g.h};
-      detail::visit_solid(s, g, x0, x1, write);
-    }
+    SharedWriter write{&s, &targets, static_cast<std::uint32_t>(n + 1), g.h};
+    detail::visit_solid(s, g, write);
   }
 
   if (targets.fractions.data) {
@@ -170,7 +159,7 @@ std::int64_t fibre_voxel_count(const Fibre& fibre, FibreShape shape, const Fibre
     count += in ? 1 : 0;
     return true;
   };
-  detail::visit_solid(s, g, 0, g.n[0], add);
+  detail::visit_solid(s, g, add);
   return count;
 }
 

@@ -81,7 +81,7 @@ std::set<std::int64_t> visited_voxels(const Fibre& f, FibreShape shape, const Fi
     if (candidates) candidates->insert(idx);
     return true;
   };
-  detail::visit_solid(s, g, 0, g.n[0], visit);
+  detail::visit_solid(s, g, visit);
   return inside;
 }
 

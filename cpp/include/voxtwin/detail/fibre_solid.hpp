@@ -2,11 +2,17 @@
 // The voxel test of a fibre, shared word for word by the CPU and CUDA rasterizers and by the
 // placement's voxel counts. Compiled for host and device from this one source, with no fused
 // multiply-add on either side (-ffp-contract=off / -fmad=false), so both backends decide every
-// voxel identically. Derived values (half-length, radius², bounds) are computed once on the host
-// (make_solid) and copied, never recomputed on the device.
+// voxel identically. Derived values (half-length, radius², bounds, reciprocals) are computed once
+// on the host (make_solid) and copied, never recomputed on the device.
+//
+// Search order: voxels are visited in columns along the fibre's dominant axis ("column axis"),
+// columns grouped in planes across the second one ("plane axis"), so a fibre of length L and
+// diameter d costs about (d/h)² columns instead of L d / h² short ones. Each range is only a
+// conservative narrowing: `inside` alone decides whether a voxel belongs to the fibre.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "voxtwin/fibres.hpp"
 
@@ -31,15 +37,16 @@ struct FibreSolid {
   double u[3];        ///< unit axis
   double half;        ///< half-length of the axis segment (µm)
   double r2;          ///< radius² (µm²)
-  double reach;       ///< radius + grow: the candidate region is the capsule of this radius
+  double reach;       ///< radius + growth: candidates lie in the capsule of this radius
   double reach2;      ///< reach²
   double slab;        ///< bound on the |axial coordinate| of candidates (µm)
-  double inv_ux;      ///< 1 / u[0] (0 when u[0] = 0)
-  double inv_uz;      ///< 1 / u[2] (0 when u[2] = 0)
-  double p2;          ///< u[0]² + u[1]², squared length of the axis' XY shadow
-  double inv_p2;      ///< 1 / p2 (0 when p2 = 0)
   int capped;         ///< 1 spherocylinder, 0 cylinder
-  std::int64_t lo[3]; ///< first voxel index (unwrapped when periodic, clipped otherwise) per axis
+  int ax[3];          ///< plane axis, row axis, column axis (indices into x, y, z)
+  double inv_u0;      ///< 1 / u[ax[0]] (0 when it is 0)
+  double inv_u2;      ///< 1 / u[ax[2]] (never 0: the column axis is the dominant one)
+  double p2;          ///< u[ax[0]]² + u[ax[1]]²: squared length of the axis' shadow across the columns
+  double inv_p2;      ///< 1 / p2 (0 when p2 = 0)
+  std::int64_t lo[3]; ///< first voxel index per axis x, y, z (unwrapped when periodic, clipped otherwise)
   std::int64_t hi[3]; ///< last voxel index, inclusive; lo > hi means no voxel
 };
 
@@ -66,11 +73,6 @@ inline FibreSolid make_solid(const Fibre& f, FibreShape shape, const GridGeom& g
   s.reach = r + grow;
   s.reach2 = s.reach * s.reach;
   s.slab = s.half + (s.capped ? r : 0.0) + grow;
-  // Reciprocals once here, so the per-column ranges need no division.
-  s.inv_ux = f.direction[0] != 0.0 ? 1.0 / f.direction[0] : 0.0;
-  s.inv_uz = f.direction[2] != 0.0 ? 1.0 / f.direction[2] : 0.0;
-  s.p2 = f.direction[0] * f.direction[0] + f.direction[1] * f.direction[1];
-  s.inv_p2 = s.p2 > 0.0 ? 1.0 / s.p2 : 0.0;
   for (int a = 0; a < 3; ++a) {
     s.c[a] = f.centre[a];
     s.u[a] = f.direction[a];
@@ -83,6 +85,20 @@ inline FibreSolid make_solid(const Fibre& f, FibreShape shape, const GridGeom& g
       s.hi[a] = std::min<std::int64_t>(s.hi[a], g.n[a] - 1);
     }
   }
+  // Columns along the largest |u| component, planes across the second largest.
+  const double m[3] = {std::fabs(f.direction[0]), std::fabs(f.direction[1]), std::fabs(f.direction[2])};
+  int col = 2;
+  if (m[1] > m[col]) col = 1;
+  if (m[0] > m[col]) col = 0;
+  const int p = (col + 1) % 3, q = (col + 2) % 3;
+  s.ax[0] = m[p] >= m[q] ? p : q;
+  s.ax[1] = m[p] >= m[q] ? q : p;
+  s.ax[2] = col;
+  const double u0 = f.direction[s.ax[0]], u1 = f.direction[s.ax[1]], u2 = f.direction[s.ax[2]];
+  s.inv_u0 = u0 != 0.0 ? 1.0 / u0 : 0.0;
+  s.inv_u2 = 1.0 / u2;
+  s.p2 = u0 * u0 + u1 * u1;
+  s.inv_p2 = s.p2 > 0.0 ? 1.0 / s.p2 : 0.0;
   return s;
 }
 
@@ -107,7 +123,8 @@ VOXTWIN_HD inline bool inside(const FibreSolid& f, double x, double y, double z)
   return px * px + py * py + pz * pz <= f.r2;
 }
 
-/// Number of the s³ points ((i + (a + 0.5)/s) h, ...) of voxel (i, j, k) (unwrapped indices) inside the solid.
+/// Number of the s³ points ((i + (a + 0.5)/s) h, ...) of voxel (i, j, k) (unwrapped x, y, z indices)
+/// inside the solid.
 VOXTWIN_HD inline int subpoints_inside(const FibreSolid& f, std::int64_t i, std::int64_t j, std::int64_t k, double h,
                                        int s) {
   const double hs = h / s;
@@ -125,14 +142,25 @@ VOXTWIN_HD inline int subpoints_inside(const FibreSolid& f, std::int64_t i, std:
   return count;
 }
 
-/// Range [j0, j1] of voxel y-indices in the X plane i (unwrapped) whose columns may meet the
-/// grown capsule: the axis parameters s with |x - cx - s ux| <= reach, and the y span of those
-/// axis points widened by reach. False when the plane misses the capsule.
+/// Index range [lo, hi] of voxel centres (i + 0.5) h within the coordinates [a, b] (µm), cut to
+/// the bounds [lo_bound, hi_bound]; clamped in floating point first so that an unbounded side
+/// never reaches the integer cast. Empty when lo > hi.
+VOXTWIN_HD inline void index_range(double a, double b, double h, std::int64_t lo_bound, std::int64_t hi_bound,
+                                   std::int64_t& lo, std::int64_t& hi) {
+  const double lb = static_cast<double>(lo_bound), hb = static_cast<double>(hi_bound);
+  lo = static_cast<std::int64_t>(std::ceil(std::min(std::max(a / h - 0.5, lb), hb + 1.0)));
+  hi = static_cast<std::int64_t>(std::floor(std::max(std::min(b / h - 0.5, hb), lb - 1.0)));
+}
+
+/// Range [j0, j1] of row indices (along ax[1]) in plane i (unwrapped, along ax[0]) whose columns
+/// may meet the grown capsule: the axis parameters s with |p - c_p - s u_p| <= reach, and the row
+/// coordinates of those axis points widened by reach. False when the plane misses the capsule.
 VOXTWIN_HD inline bool plane_range(const FibreSolid& f, std::int64_t i, double h, std::int64_t& j0, std::int64_t& j1) {
-  const double x = (static_cast<double>(i) + 0.5) * h - f.c[0];
+  const int p = f.ax[0], q = f.ax[1];
+  const double x = (static_cast<double>(i) + 0.5) * h - f.c[p];
   double s0 = -f.half, s1 = f.half;
-  if (f.u[0] != 0.0) {
-    double a = (x - f.reach) * f.inv_ux, b = (x + f.reach) * f.inv_ux;
+  if (f.inv_u0 != 0.0) {
+    double a = (x - f.reach) * f.inv_u0, b = (x + f.reach) * f.inv_u0;
     if (a > b) {
       const double tmp = a;
       a = b;
@@ -144,42 +172,31 @@ VOXTWIN_HD inline bool plane_range(const FibreSolid& f, std::int64_t i, double h
   } else if (std::fabs(x) > f.reach) {
     return false;
   }
-  const double y0 = f.c[1] + std::min(s0 * f.u[1], s1 * f.u[1]) - f.reach;
-  const double y1 = f.c[1] + std::max(s0 * f.u[1], s1 * f.u[1]) + f.reach;
-  j0 = std::max(f.lo[1], static_cast<std::int64_t>(std::ceil(y0 / h - 0.5)));
-  j1 = std::min(f.hi[1], static_cast<std::int64_t>(std::floor(y1 / h - 0.5)));
+  const double y0 = f.c[q] + std::min(s0 * f.u[q], s1 * f.u[q]) - f.reach;
+  const double y1 = f.c[q] + std::max(s0 * f.u[q], s1 * f.u[q]) + f.reach;
+  index_range(y0, y1, h, f.lo[q], f.hi[q], j0, j1);
   return j0 <= j1;
 }
 
-/// Range [k0, k1] of voxel z-indices on the column through (x, y) (voxel-centre coordinates, µm)
-/// whose centres may lie in the grown capsule; false when there is none. The range only narrows
-/// the search (`inside` decides); the growth keeps it conservative against rounding.
-VOXTWIN_HD inline bool column_range(const FibreSolid& f, double x, double y, double h, std::int64_t& k0,
+/// Range [k0, k1] of indices along the column axis, in the column through plane i and row j
+/// (unwrapped), whose voxel centres may lie in the grown capsule; false when there is none.
+VOXTWIN_HD inline bool column_range(const FibreSolid& f, std::int64_t i, std::int64_t j, double h, std::int64_t& k0,
                                     std::int64_t& k1) {
-  const double wx = x - f.c[0], wy = y - f.c[1];
-  const double ux = f.u[0], uy = f.u[1], uz = f.u[2];
-  // The column meets the grown capsule only if (x, y) lies in its XY shadow: the projected
-  // segment widened by the grown radius.
+  const int p = f.ax[0], q = f.ax[1], r = f.ax[2];
+  const double wx = (static_cast<double>(i) + 0.5) * h - f.c[p];
+  const double wy = (static_cast<double>(j) + 0.5) * h - f.c[q];
+  const double ux = f.u[p], uy = f.u[q], uz = f.u[r];
+  // The column meets the grown capsule only if it pierces its shadow across the columns: the
+  // projected segment widened by the grown radius.
   const double a = wx * ux + wy * uy;
   const double s = std::min(std::max(a * f.inv_p2, -f.half), f.half);
   const double dx = wx - s * ux, dy = wy - s * uy;
   if (dx * dx + dy * dy > f.reach2) return false;
 
-  // Along the column, offset o = z - cz: the axial coordinate a + o uz must stay within the slab
-  // and the squared distance to the axis line, p2 o² - 2 a uz o + (wx² + wy² - a²), within reach².
-  // Offsets are only narrowed by the constraints; the bounding box is applied to the indices at the
-  // end, in integers, so that no round trip through coordinates can drop its last voxel.
-  double lo = -HUGE_VAL, hi = HUGE_VAL;
-  if (uz != 0.0) {
-    double o1 = (-f.slab - a) * f.inv_uz, o2 = (f.slab - a) * f.inv_uz;
-    if (o1 > o2) {
-      const double tmp = o1;
-      o1 = o2;
-      o2 = tmp;
-    }
-    lo = std::max(lo, o1);
-    hi = std::min(hi, o2);
-  }
+  // Along the column, offset o from the centre: the axial coordinate a + o uz must stay within the
+  // slab, and the squared distance to the axis line, p2 o² - 2 a uz o + (wx² + wy² - a²), within reach².
+  double o1 = (-f.slab - a) * f.inv_u2, o2 = (f.slab - a) * f.inv_u2;
+  double lo = std::min(o1, o2), hi = std::max(o1, o2);
   if (f.p2 > 1e-9) {  // nearly axial fibres are bounded well enough by the slab alone
     const double b = a * uz;  // roots (b -/+ sqrt(b² - p2 C)) / p2
     const double C = wx * wx + wy * wy - a * a - f.reach2;
@@ -190,47 +207,49 @@ VOXTWIN_HD inline bool column_range(const FibreSolid& f, double x, double y, dou
     hi = std::min(hi, (b + sq) * f.inv_p2);
   }
   if (lo > hi) return false;
-  // Clamped in floating point first, so that an unbounded side never reaches the integer cast.
-  const double lo_bound = static_cast<double>(f.lo[2]), hi_bound = static_cast<double>(f.hi[2]);
-  k0 = static_cast<std::int64_t>(std::ceil(std::min(std::max((f.c[2] + lo) / h - 0.5, lo_bound), hi_bound + 1.0)));
-  k1 = static_cast<std::int64_t>(std::floor(std::max(std::min((f.c[2] + hi) / h - 0.5, hi_bound), lo_bound - 1.0)));
+  index_range(f.c[r] + lo, f.c[r] + hi, h, f.lo[r], f.hi[r], k0, k1);
   return k0 <= k1;
 }
 
-/// Calls visit(index, i, j, k, centre_inside) for every candidate voxel of the column (i, j)
-/// (unwrapped indices within the solid's bounds), in increasing k; `index` is the wrapped linear
-/// index into vol[x, y, z]. Stops early, returning false, when visit returns false.
+/// Calls visit(index, x, y, z, centre_inside) for every candidate voxel of the column (i, j)
+/// (unwrapped plane and row indices), in increasing column index; `index` is the wrapped linear
+/// index into vol[x, y, z] and x, y, z the unwrapped voxel indices. Stops early, returning false,
+/// when visit returns false.
 #ifdef __CUDACC__
 #pragma nv_exec_check_disable
 #endif
 template <class Visit>
 VOXTWIN_HD inline bool visit_column(const FibreSolid& f, const GridGeom& g, std::int64_t i, std::int64_t j,
                                     Visit& visit) {
-  const double x = (static_cast<double>(i) + 0.5) * g.h;
-  const double y = (static_cast<double>(j) + 0.5) * g.h;
   std::int64_t k0 = 0, k1 = -1;
-  if (!column_range(f, x, y, g.h, k0, k1)) return true;
-  const std::int64_t base = (wrap_index(i, g.n[0]) * g.n[1] + wrap_index(j, g.n[1])) * g.n[2];
-  std::int64_t wk = wrap_index(k0, g.n[2]);
+  if (!column_range(f, i, j, g.h, k0, k1)) return true;
+  const int p = f.ax[0], q = f.ax[1], r = f.ax[2];
+  std::int64_t idx[3];
+  idx[p] = i;
+  idx[q] = j;
+  const std::int64_t stride[3] = {g.n[1] * g.n[2], g.n[2], 1};
+  const std::int64_t base = wrap_index(i, g.n[p]) * stride[p] + wrap_index(j, g.n[q]) * stride[q];
+  double xyz[3];
+  xyz[p] = (static_cast<double>(i) + 0.5) * g.h;
+  xyz[q] = (static_cast<double>(j) + 0.5) * g.h;
+  std::int64_t wk = wrap_index(k0, g.n[r]);
   for (std::int64_t k = k0; k <= k1; ++k) {
-    const double z = (static_cast<double>(k) + 0.5) * g.h;
-    if (!visit(base + wk, i, j, k, inside(f, x, y, z))) return false;
-    if (++wk == g.n[2]) wk = 0;
+    idx[r] = k;
+    xyz[r] = (static_cast<double>(k) + 0.5) * g.h;
+    if (!visit(base + wk * stride[r], idx[0], idx[1], idx[2], inside(f, xyz[0], xyz[1], xyz[2]))) return false;
+    if (++wk == g.n[r]) wk = 0;
   }
   return true;
 }
 
-/// Calls visit(...) as visit_column does for every candidate voxel of the fibre whose wrapped X
-/// index lies in [x0, x1), plane by plane. Returns false when visit stopped early.
+/// Visits (as visit_column) every candidate voxel of the fibre, plane by plane. Returns false
+/// when visit stopped early.
 #ifdef __CUDACC__
 #pragma nv_exec_check_disable
 #endif
 template <class Visit>
-VOXTWIN_HD inline bool visit_solid(const FibreSolid& f, const GridGeom& g, std::int64_t x0, std::int64_t x1,
-                                   Visit& visit) {
-  for (std::int64_t i = f.lo[0]; i <= f.hi[0]; ++i) {
-    const std::int64_t wi = wrap_index(i, g.n[0]);
-    if (wi < x0 || wi >= x1) continue;
+VOXTWIN_HD inline bool visit_solid(const FibreSolid& f, const GridGeom& g, Visit& visit) {
+  for (std::int64_t i = f.lo[f.ax[0]]; i <= f.hi[f.ax[0]]; ++i) {
     std::int64_t j0 = 0, j1 = -1;
     if (!plane_range(f, i, g.h, j0, j1)) continue;
     for (std::int64_t j = j0; j <= j1; ++j)
