@@ -1,0 +1,134 @@
+"""Unit-twin generation: placement + rasterization of seed 000's building block, rasterization
+throughput, and PoreSpy's ``generators.cylinders`` side by side in the same run.
+
+    python benchmarks/bench_generate.py [--repeat 20] [--no-porespy] [--raster-sizes 512 1024]
+
+Cases (one JSON line each, appended to results.csv):
+- ``generate_125^3_10pct_1thread``: seed 000's block (125³ at 4 µm, 15 µm x 100 µm cylinders,
+  10 vol%), placement and rasterization timed apart and together on one CPU thread (target: <= 20 ms).
+- ``porespy_cylinders_125^3_10pct``: PoreSpy (overlapping cylinders of radius 2 voxels and length
+  25 voxels, +/-15 degree spread) on the same block, next to our time measured in the same run.
+- ``raster_<n>^3_10pct``: rasterization of a 10 % fibre table into n³ voxels: CPU (1 thread and all
+  threads) and, where a GPU is present, CUDA (voxels/s, including the transfers). CPU sizes above
+  512 are skipped unless asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+import voxtwin as vt
+from _harness import record, timeit
+
+BLOCK = (125, 125, 125)
+VOXEL = 4.0
+
+
+def bench_block(repeat: int) -> dict[str, float]:
+    spec = vt.seed000_spec()
+    before = vt.get_num_threads()
+    vt.set_num_threads(1)
+    try:
+        placed = vt.place_fibres(spec, BLOCK, VOXEL, seed=1)
+        t_place = timeit(lambda: vt.place_fibres(spec, BLOCK, VOXEL, seed=1), repeat=repeat)
+        t_raster = timeit(lambda: vt.rasterize_fibres(placed.fibres, BLOCK, VOXEL, device="cpu"), repeat=repeat)
+        t_total = timeit(lambda: vt.generate_fibres(spec, BLOCK, VOXEL, seed=1, device="cpu"), repeat=repeat)
+        twin = vt.generate_fibres(spec, BLOCK, VOXEL, seed=1, device="cpu")
+    finally:
+        vt.set_num_threads(before)
+    assert abs(twin.achieved_volume_fraction - 0.10) <= 0.005
+    figures = {
+        "fibres": len(twin.fibres),
+        "achieved_volume_fraction": twin.achieved_volume_fraction,
+        "candidates_examined": twin.placement["examined"],
+        "place_ms_best": 1e3 * t_place["best_s"],
+        "place_ms_median": 1e3 * t_place["median_s"],
+        "raster_ms_best": 1e3 * t_raster["best_s"],
+        "raster_ms_median": 1e3 * t_raster["median_s"],
+        "total_ms_best": 1e3 * t_total["best_s"],
+        "total_ms_median": 1e3 * t_total["median_s"],
+        "target_ms": 20.0,
+    }
+    record("generate_125^3_10pct_1thread", figures)
+    return figures
+
+
+def bench_porespy(ours_ms: float) -> None:
+    try:
+        import porespy
+    except ImportError as exc:  # only in the benchmark environment, never a voxtwin dependency
+        record("porespy_cylinders_125^3_10pct", {"skipped": f"porespy not installed ({exc})"})
+        return
+    r = round(15.0 / 2 / VOXEL)  # PoreSpy takes an integer radius in voxels: 1.875 -> 2
+    args = {"shape": list(BLOCK), "r": r, "porosity": 0.90, "length": 100.0 / VOXEL, "phi_max": 15, "theta_max": 15}
+    porespy.generators.cylinders(**args, seed=0)  # numba compiles on the first call
+    times = []
+    for seed in range(1, 4):
+        t0 = time.perf_counter()
+        pores = porespy.generators.cylinders(**args, seed=seed)
+        times.append(time.perf_counter() - t0)
+    ours = vt.generate_fibres(vt.seed000_spec(), BLOCK, VOXEL, seed=1, device="cpu")
+    record(
+        "porespy_cylinders_125^3_10pct",
+        {
+            "porespy_version": porespy.__version__,
+            "porespy_s_best": min(times),
+            "porespy_solid_fraction": float(1.0 - pores.mean()),
+            "porespy_radius_voxels": r,
+            "voxtwin_ms_best_1thread": ours_ms,
+            "voxtwin_solid_fraction": ours.achieved_volume_fraction,
+            "speedup": min(times) / (ours_ms / 1e3),
+            "note": "PoreSpy lets cylinders overlap; voxtwin places them without overlap",
+        },
+    )
+
+
+def bench_raster(n: int, repeat: int, cpu: bool) -> None:
+    shape = (n, n, n)
+    t0 = time.perf_counter()
+    placed = vt.place_fibres(vt.seed000_spec(), shape, VOXEL, seed=3)
+    place_s = time.perf_counter() - t0
+    voxels = n**3
+    figures: dict[str, object] = {"voxels": voxels, "fibres": len(placed.fibres), "place_s": place_s}
+    reference = None
+    if cpu:
+        before = vt.get_num_threads()
+        for threads in sorted({1, before}):
+            vt.set_num_threads(threads)
+            t = timeit(lambda: vt.rasterize_fibres(placed.fibres, shape, VOXEL, device="cpu"), repeat=repeat, warmup=1)
+            figures[f"cpu_{threads}t_vox_per_s"] = voxels / t["best_s"]
+        vt.set_num_threads(before)
+        reference = vt.rasterize_fibres(placed.fibres, shape, VOXEL, device="cpu").labels
+    if vt.cuda_available():
+        gpu = vt.rasterize_fibres(placed.fibres, shape, VOXEL, device="cuda").labels
+        if reference is not None:
+            figures["cuda_equals_cpu"] = bool(np.array_equal(gpu, reference))
+        t = timeit(lambda: vt.rasterize_fibres(placed.fibres, shape, VOXEL, device="cuda"), repeat=repeat, warmup=1)
+        figures["cuda_vox_per_s_incl_transfer"] = voxels / t["best_s"]
+        figures["cuda_target_vox_per_s"] = 1e9
+    else:
+        figures["cuda"] = "no GPU visible"
+    record(f"raster_{n}^3_10pct", figures)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=20, help="timed runs per figure (best and median kept)")
+    parser.add_argument("--no-porespy", action="store_true", help="skip the PoreSpy comparison")
+    parser.add_argument("--raster-sizes", type=int, nargs="*", default=[512, 1024], help="edges of the raster cases")
+    parser.add_argument("--cpu-max", type=int, default=512, help="largest edge rasterized on the CPU")
+    args = parser.parse_args()
+    block = bench_block(args.repeat)
+    if not args.no_porespy:
+        bench_porespy(block["total_ms_best"])
+    for n in args.raster_sizes:
+        cpu = n <= args.cpu_max
+        if cpu or vt.cuda_available():
+            bench_raster(n, max(3, args.repeat // 5), cpu)
+
+
+if __name__ == "__main__":
+    main()
