@@ -4,7 +4,9 @@
 // std::vector<voxtwin::Fibre>; the fibre shape comes as "cylinder" or "spherocylinder".
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -72,25 +74,33 @@ VolumeView<T> optional_volume_out(const py::object& obj, const char* name) {
   return volume_out<T>(obj, name);
 }
 
-/// Rasterizes through `raster` (voxtwin::rasterize_fibres or its CUDA twin) with the GIL released.
+/// Defines `rasterize_fibres` on module `m`, calling `raster` (voxtwin::rasterize_fibres or its
+/// CUDA twin) with the GIL released; outputs given as None are skipped.
 template <class Raster>
-void rasterize_binding(Raster raster, const py::handle& centre, const py::handle& direction, const py::handle& length,
-                       const py::handle& diameter, const std::string& shape_name, const std::array<std::int64_t, 3>& shape,
-                       double voxel_size, bool periodic, const py::object& labels, int fibre_label,
-                       const py::object& instances, const py::object& fractions, int supersample) {
-  const std::vector<Fibre> fibres = fibres_from_arrays(centre, direction, length, diameter);
-  if (fibre_label < 0 || fibre_label > 255)
-    throw py::value_error("`fibre_label` must be in 0..255, got fibre_label=" + std::to_string(fibre_label));
-  RasterTargets t;
-  t.labels = optional_volume_out<std::uint8_t>(labels, "labels");
-  t.fibre_label = static_cast<std::uint8_t>(fibre_label);
-  t.instances = optional_volume_out<std::uint32_t>(instances, "instances");
-  t.fractions = optional_volume_out<float>(fractions, "fractions");
-  t.supersample = supersample;
-  const FibreShape kind = fibre_shape(shape_name);
-  const FibreGrid grid = fibre_grid(shape, voxel_size, periodic);
-  py::gil_scoped_release release;
-  raster(fibres, kind, grid, t);
+void def_rasterize(py::module_& m, Raster raster, const char* doc) {
+  m.def(
+      "rasterize_fibres",
+      [raster](const py::handle& centre, const py::handle& direction, const py::handle& length,
+               const py::handle& diameter, const std::string& shape_name, const std::array<std::int64_t, 3>& shape,
+               double voxel_size, bool periodic, const py::object& labels, int fibre_label, const py::object& instances,
+               const py::object& fractions, int supersample) {
+        const std::vector<Fibre> fibres = fibres_from_arrays(centre, direction, length, diameter);
+        if (fibre_label < 0 || fibre_label > 255)
+          throw py::value_error("`fibre_label` must be in 0..255, got fibre_label=" + std::to_string(fibre_label));
+        RasterTargets t;
+        t.labels = optional_volume_out<std::uint8_t>(labels, "labels");
+        t.fibre_label = static_cast<std::uint8_t>(fibre_label);
+        t.instances = optional_volume_out<std::uint32_t>(instances, "instances");
+        t.fractions = optional_volume_out<float>(fractions, "fractions");
+        t.supersample = supersample;
+        const FibreShape kind = fibre_shape(shape_name);
+        const FibreGrid grid = fibre_grid(shape, voxel_size, periodic);
+        py::gil_scoped_release release;
+        raster(fibres, kind, grid, t);
+      },
+      py::arg("centre"), py::arg("direction"), py::arg("length"), py::arg("diameter"), py::arg("fibre_shape"),
+      py::arg("shape"), py::arg("voxel_size"), py::arg("periodic"), py::arg("labels"), py::arg("fibre_label"),
+      py::arg("instances"), py::arg("fractions"), py::arg("supersample"), doc);
 }
 
 }  // namespace voxtwin::bind

@@ -36,6 +36,7 @@ __all__ = [
     "as_distribution",
     "distribution_from_dict",
     "open_uniform",
+    "check_sample_arguments",
 ]
 
 _TWO52 = float(2**52)
@@ -47,6 +48,14 @@ def open_uniform(rng: np.random.Generator, size: int | tuple[int, ...]) -> np.nd
     Never 0 or 1, so inverse CDFs stay finite; exact in float64.
     """
     return (np.floor(rng.random(size) * _TWO52) + 0.5) / _TWO52
+
+
+def check_sample_arguments(n: object, rng: object) -> int:
+    """``n`` as an int >= 0; TypeError unless ``rng`` is a numpy Generator (shared by every sampler)."""
+    count = _validate.integer("n", n, minimum=0)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"`rng` must be a numpy.random.Generator, got rng={rng!r}")
+    return count
 
 
 def _bound(name: str, value: object) -> float | None:
@@ -103,10 +112,7 @@ class Distribution(ABC):
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` values (float64, µm), drawn with one uniform number each from ``rng``."""
-        n = _validate.integer("n", n, minimum=0)
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"`rng` must be a numpy.random.Generator, got rng={rng!r}")
-        return self.from_uniform(open_uniform(rng, n))
+        return self.from_uniform(open_uniform(rng, check_sample_arguments(n, rng)))
 
 
 @dataclass(frozen=True)

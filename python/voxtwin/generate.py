@@ -189,6 +189,15 @@ def _mask_argument(mask: object, shape: tuple[int, int, int]) -> np.ndarray | No
     return np.ascontiguousarray(mask).view(np.uint8)
 
 
+def _supersample_argument(value: object) -> int | None:
+    if value is None:
+        return None
+    out = _validate.integer("supersample", value, minimum=1)
+    if out > 8:
+        raise ValueError(f"`supersample` must be in 1..8 points per voxel edge, got supersample={value!r}")
+    return out
+
+
 def _labels_argument(name: str, labels: object, shape: tuple[int, int, int]) -> np.ndarray:
     if not isinstance(labels, np.ndarray) or labels.dtype != np.uint8:
         got = labels.dtype if isinstance(labels, np.ndarray) else type(labels).__name__
@@ -270,7 +279,8 @@ def place_fibres(
         target_voxels = round(spec.volume_fraction * n_voxels)
     target_voxels = _validate.integer("target_voxels", target_voxels, minimum=0)
 
-    mean_voxels = spec.mean_fibre_volume() / h**3
+    # At least one voxel per fibre: fibres that cover none are rejected, they never add to the count.
+    mean_voxels = max(spec.mean_fibre_volume() / h**3, 1.0)
     expected = max(1, math.ceil(target_voxels / mean_voxels))
     budget = 50 * expected + 10_000 if max_attempts is None else _validate.integer("max_attempts", max_attempts, 1)
 
@@ -366,16 +376,27 @@ def rasterize_fibres(
     fibre_label = _validate.integer("fibre_label", fibre_label, minimum=0)
     if fibre_label > 255:
         raise ValueError(f"`fibre_label` must be a uint8 label in 0..255, got fibre_label={fibre_label!r}")
-    if supersample is not None:
-        supersample = _validate.integer("supersample", supersample, minimum=1)
-        if supersample > 8:
-            raise ValueError(f"`supersample` must be in 1..8 points per voxel edge, got supersample={supersample!r}")
-    backend = cuda_module() if resolve_device(device) == "cuda" else _core
+    supersample = _supersample_argument(supersample)
     out = np.zeros(grid, dtype=np.uint8) if labels is None else _labels_argument("labels", labels, grid)
-    inst = np.empty(grid, dtype=np.uint32) if instances else None
-    frac = np.empty(grid, dtype=np.float32) if supersample is not None else None
+    return _rasterize_into(out, fibres, h, periodic, fibre_label, instances, supersample, device)
+
+
+def _rasterize_into(
+    out: np.ndarray,
+    fibres: FibreTable,
+    h: float,
+    periodic: bool,
+    fibre_label: int,
+    instances: bool,
+    supersample: int | None,
+    device: Device,
+) -> FibreRaster:
+    """Draws into ``out`` (uint8, C-contiguous, owned by the caller) without copying it."""
+    backend = cuda_module() if resolve_device(device) == "cuda" else _core
+    inst = np.empty(out.shape, dtype=np.uint32) if instances else None
+    frac = np.empty(out.shape, dtype=np.float32) if supersample is not None else None
     backend.rasterize_fibres(
-        *fibres._arrays(), fibres.fibre_shape, grid, h, periodic, out, fibre_label, inst, frac, supersample or 0
+        *fibres._arrays(), fibres.fibre_shape, out.shape, h, periodic, out, fibre_label, inst, frac, supersample or 0
     )
     return FibreRaster(out, inst, frac)
 
@@ -448,7 +469,8 @@ def generate_fibres(
     seed = _validate.seed(seed)
     if not isinstance(spec, FibreSpec):
         raise TypeError(f"`spec` must be a FibreSpec, got spec={spec!r}")
-    resolve_device(device)  # a bad device fails before any work
+    resolve_device(device)  # bad arguments fail before any work
+    supersample = _supersample_argument(supersample)
     base = np.zeros(grid, dtype=np.uint8) if background is None else _labels_argument("background", background, grid)
     n_voxels = base.size
     already = 0 if background is None else int(np.count_nonzero(base == FIBRE_LABEL))
@@ -470,16 +492,8 @@ def generate_fibres(
         )
     for w in caught:  # re-issued here so that the warning points at the caller of generate_fibres
         warnings.warn(w.message, w.category, stacklevel=2)
-    raster = rasterize_fibres(
-        placement.fibres,
-        grid,
-        voxel_size,
-        periodic=periodic,
-        labels=base,
-        instances=instances,
-        supersample=supersample,
-        device=device,
-    )
+    raster = _rasterize_into(base, placement.fibres, float(voxel_size), periodic, FIBRE_LABEL, bool(instances),
+                             supersample, device)
     fibre_voxels = int(np.count_nonzero(raster.labels == FIBRE_LABEL))
     return UnitTwin(
         labels=raster.labels,

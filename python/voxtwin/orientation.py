@@ -27,7 +27,7 @@ import numpy as np
 from scipy import optimize, special
 
 from . import _validate
-from .distributions import open_uniform
+from .distributions import check_sample_arguments, open_uniform
 
 __all__ = [
     "OrientationDistribution",
@@ -96,10 +96,7 @@ class OrientationDistribution(ABC):
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` unit directions, shape (n, 3), drawn with ``n_uniforms`` uniform numbers each from ``rng``."""
-        n = _validate.integer("n", n, minimum=0)
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"`rng` must be a numpy.random.Generator, got rng={rng!r}")
-        return self.from_uniform(open_uniform(rng, (n, self.n_uniforms)))
+        return self.from_uniform(open_uniform(rng, (check_sample_arguments(n, rng), self.n_uniforms)))
 
 
 @dataclass(frozen=True)
