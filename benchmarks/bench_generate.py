@@ -8,6 +8,8 @@ Cases (one JSON line each, appended to results.csv):
   10 vol%), placement and rasterization timed apart and together on one CPU thread (target: <= 20 ms).
 - ``porespy_cylinders_125^3_10pct``: PoreSpy (overlapping cylinders of radius 2 voxels and length
   25 voxels, +/-15 degree spread) on the same block, next to our time measured in the same run.
+- ``rsa_limit_125^3_15x100um``: the volume fraction plain RSA reaches after 1e5 candidates for
+  aligned (15 degrees), planar and isotropic 15 µm x 100 µm fibres (where jamming sets in).
 - ``raster_<n>^3_10pct``: rasterization of a 10 % fibre table into n³ voxels: CPU (1 thread and all
   threads) and, where a GPU is present, CUDA (voxels/s, including the transfers). CPU sizes above
   512 are skipped unless asked for.
@@ -92,6 +94,26 @@ def bench_porespy() -> None:
     )
 
 
+def bench_jamming(attempts: int = 100_000) -> None:
+    """How far plain RSA gets for seed 000's fibres: ask for 60 % and stop after `attempts` candidates."""
+    import warnings
+
+    figures: dict[str, object] = {"attempts": attempts}
+    for name, orientation in [
+        ("aligned15", vt.orientation.Aligned((1.0, 0.0, 0.0), 15.0)),
+        ("planar", vt.orientation.Planar()),
+        ("isotropic", vt.orientation.Isotropic()),
+    ]:
+        spec = vt.FibreSpec(0.6, 15.0, 100.0, orientation)
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", vt.PlacementWarning)
+            twin = vt.generate_fibres(spec, BLOCK, VOXEL, seed=1, max_attempts=attempts, device="cpu")
+        figures[f"{name}_reached_fraction"] = twin.achieved_volume_fraction
+        figures[f"{name}_s"] = time.perf_counter() - t0
+    record("rsa_limit_125^3_15x100um", figures)
+
+
 def bench_raster(n: int, repeat: int, cpu: bool) -> None:
     shape = (n, n, n)
     t0 = time.perf_counter()
@@ -130,6 +152,7 @@ def main() -> None:
     bench_block(args.repeat)
     if not args.no_porespy:
         bench_porespy()
+    bench_jamming()
     for n in args.raster_sizes:
         cpu = n <= args.cpu_max
         if cpu or vt.cuda_available():

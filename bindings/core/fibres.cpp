@@ -95,19 +95,30 @@ void bind_fibres(py::module_& m) {
       .def(
           "place",
           [](FibrePlacer& p, const py::handle& centre, const py::handle& direction, const py::handle& length,
-             const py::handle& diameter, std::int64_t target_voxels) {
+             const py::handle& diameter, std::int64_t target_voxels, const py::object& key,
+             const std::array<double, 3>& lo, const std::array<double, 3>& hi, std::int64_t tries,
+             std::int64_t max_examined) {
             const std::vector<Fibre> f = fibres_from_arrays(centre, direction, length, diameter);
+            CentreDraw draw;
+            if (!key.is_none()) draw = CentreDraw{key.cast<std::uint64_t>(), lo, hi, tries};
             PlacementBatch batch;
             {
               py::gil_scoped_release release;
-              batch = p.place(f, target_voxels);
+              batch = p.place(f, target_voxels, key.is_none() ? nullptr : &draw, max_examined);
             }
-            py::array_t<std::int64_t> accepted(static_cast<py::ssize_t>(batch.accepted.size()));
+            const py::ssize_t n = static_cast<py::ssize_t>(batch.accepted.size());
+            py::array_t<std::int64_t> accepted(n);
             std::copy(batch.accepted.begin(), batch.accepted.end(), accepted.mutable_data());
-            return py::make_tuple(accepted, batch.examined, batch.target_reached);
+            py::array_t<double> centres({n, py::ssize_t(3)});
+            for (py::ssize_t i = 0; i < n; ++i)
+              for (int a = 0; a < 3; ++a) centres.mutable_data()[3 * i + a] = batch.centres[static_cast<std::size_t>(i)][a];
+            return py::make_tuple(accepted, centres, batch.examined, batch.target_reached);
           },
           py::arg("centre"), py::arg("direction"), py::arg("length"), py::arg("diameter"), py::arg("target_voxels"),
-          "Returns (accepted candidate indices, candidates examined, target reached).")
+          py::arg("key") = py::none(), py::arg("lo") = std::array<double, 3>{}, py::arg("hi") = std::array<double, 3>{},
+          py::arg("tries") = 1, py::arg("max_examined") = std::numeric_limits<std::int64_t>::max(),
+          "Returns (accepted fibre indices, their centres, tries examined, target reached). With `key`, "
+          "centres are drawn in [lo, hi) (up to `tries` per fibre) instead of taken from `centre`.")
       .def(
           "overlaps",
           [](const FibrePlacer& p, const py::handle& centre, const py::handle& direction, const py::handle& length,
@@ -135,6 +146,7 @@ void bind_fibres(py::module_& m) {
         d["rejected_overlap"] = s.rejected_overlap;
         d["rejected_mask"] = s.rejected_mask;
         d["rejected_empty"] = s.rejected_empty;
+        d["abandoned"] = s.abandoned;
         return d;
       });
 }

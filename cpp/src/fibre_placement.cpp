@@ -1,12 +1,14 @@
 // Fibre placement by random sequential adsorption with a uniform spatial hash.
-// The candidates come from the caller (Python draws them from the distributions and the seed), so
-// this file holds no randomness: the same candidates give the same fibres.
+// Fibre sizes and directions come from the caller (Python draws them from the distributions and
+// the seed); the only numbers drawn here are the centres of the tries, from a counter-based
+// generator keyed by the caller. The same inputs give the same fibres.
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
 #include "voxtwin/detail/fibre_solid.hpp"
+#include "voxtwin/detail/random.hpp"
 #include "voxtwin/fibres.hpp"
 
 namespace voxtwin {
@@ -286,38 +288,60 @@ void FibrePlacer::add(const std::vector<Fibre>& fibres) {
   for (const Fibre& f : fibres) impl_->hold(f, make_capsule(f, impl_->shape), impl_->voxels_of(f, false));
 }
 
-PlacementBatch FibrePlacer::place(const std::vector<Fibre>& candidates, std::int64_t target_voxels) {
+PlacementBatch FibrePlacer::place(const std::vector<Fibre>& fibres, std::int64_t target_voxels,
+                                  const CentreDraw* draw, std::int64_t max_examined) {
   Impl& m = *impl_;
-  validate_fibres(candidates, m.shape, "candidates");
+  if (max_examined < 0)
+    throw std::invalid_argument("`max_examined` must be >= 0, got max_examined=" + std::to_string(max_examined));
+  if (draw) {
+    if (draw->tries < 1)
+      throw std::invalid_argument("`tries` must be >= 1 per fibre, got tries=" + std::to_string(draw->tries));
+    for (int a = 0; a < 3; ++a)
+      if (!(std::isfinite(draw->lo[a]) && std::isfinite(draw->hi[a]) && draw->lo[a] < draw->hi[a]))
+        throw std::invalid_argument("`lo` and `hi` must bound a box of finite, positive extent");
+  }
+  validate_fibres(fibres, m.shape, "fibres");
   PlacementBatch out;
   out.target_reached = m.total >= target_voxels;
-  if (out.target_reached || candidates.empty()) return out;
-  if (!m.hashed) m.build_hash(candidates);
-  for (std::size_t i = 0; i < candidates.size(); ++i) {
-    ++m.stats.examined;
-    out.examined = static_cast<std::int64_t>(i) + 1;
-    const Fibre& f = candidates[i];
-    const Capsule k = make_capsule(f, m.shape);
-    if (m.self_overlaps(k) || m.overlaps_held(k)) {
-      ++m.stats.rejected_overlap;
-      continue;
-    }
-    const std::int64_t count = m.voxels_of(f, true);
-    if (count < 0) {
-      ++m.stats.rejected_mask;
-      continue;
-    }
-    if (count == 0) {  // invisible at this voxel size, or outside a non-periodic box
-      ++m.stats.rejected_empty;
-      continue;
-    }
-    m.hold(f, k, count);
-    ++m.stats.accepted;
-    out.accepted.push_back(static_cast<std::int64_t>(i));
-    if (m.total >= target_voxels) {
-      out.target_reached = true;
+  if (out.target_reached || fibres.empty()) return out;
+  if (!m.hashed) m.build_hash(fibres);
+  const std::int64_t tries = draw ? draw->tries : 1;
+  for (std::size_t i = 0; i < fibres.size() && !out.target_reached && out.examined < max_examined; ++i) {
+    Fibre f = fibres[i];
+    std::int64_t t = 0;
+    bool placed = false;
+    for (; t < tries && out.examined < max_examined; ++t) {
+      if (draw) {
+        const std::uint64_t base = (static_cast<std::uint64_t>(i) * static_cast<std::uint64_t>(tries) + t) * 3u;
+        for (int a = 0; a < 3; ++a)
+          f.centre[a] = draw->lo[a] + (draw->hi[a] - draw->lo[a]) * detail::uniform01(draw->key, base + a);
+      }
+      ++m.stats.examined;
+      ++out.examined;
+      const Capsule k = make_capsule(f, m.shape);
+      if (m.self_overlaps(k) || m.overlaps_held(k)) {
+        ++m.stats.rejected_overlap;
+        continue;
+      }
+      const std::int64_t count = m.voxels_of(f, true);
+      if (count < 0) {
+        ++m.stats.rejected_mask;
+        continue;
+      }
+      if (count == 0) {  // invisible at this voxel size, or outside a non-periodic box
+        ++m.stats.rejected_empty;
+        continue;
+      }
+      m.hold(f, k, count);
+      ++m.stats.accepted;
+      out.accepted.push_back(static_cast<std::int64_t>(i));
+      out.centres.push_back(f.centre);
+      out.target_reached = m.total >= target_voxels;
+      placed = true;
       break;
     }
+    // A fibre cut short by the budget is not abandoned: it simply was not finished.
+    if (draw && !placed && t == tries) ++m.stats.abandoned;
   }
   return out;
 }

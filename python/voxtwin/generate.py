@@ -162,14 +162,17 @@ def _draw_sizes(spec: FibreSpec, n: int, rng: np.random.Generator) -> tuple[np.n
     return d, length
 
 
-def _draw_candidates(
-    spec: FibreSpec, n: int, rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """n candidate fibres: sizes, directions, then centres uniform in [lo, hi) (µm), in that order."""
+def _draw_fibres(
+    spec: FibreSpec, n: int, rng: np.random.Generator
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], int]:
+    """n fibres to place (centres still zero) and the key of the stream their tried centres come from.
+
+    Drawn in this order: diameters, lengths, directions, then the 64-bit centre key.
+    """
     d, length = _draw_sizes(spec, n, rng)
     direction = np.ascontiguousarray(spec.orientation.sample(n, rng))
-    centre = lo + (hi - lo) * rng.random((n, 3))
-    return np.ascontiguousarray(centre), direction, length, d
+    key = int(rng.integers(0, 2**64, dtype=np.uint64))
+    return (np.zeros((n, 3)), direction, length, d), key
 
 
 def _typical_extent(dist: Distribution) -> float:
@@ -219,7 +222,8 @@ class Placement:
     """Fibre voxels asked for."""
     target_reached: bool
     stats: dict[str, int]
-    """Candidates ``examined``, ``accepted``, ``rejected_overlap``, ``rejected_mask``, ``rejected_empty``."""
+    """Tries ``examined``, fibres ``accepted``, tries ``rejected_overlap`` / ``rejected_mask`` /
+    ``rejected_empty``, and fibres ``abandoned`` (no try fitted)."""
     n_existing: int = 0
 
     @property
@@ -239,22 +243,27 @@ def place_fibres(
     existing: FibreTable | None = None,
     target_voxels: int | None = None,
     max_attempts: int | None = None,
+    tries_per_fibre: int = 256,
     strict: bool = False,
     progress: bool = False,
 ) -> Placement:
     """Place non-overlapping fibres drawn from ``spec`` until they cover the target voxel count.
 
-    Candidates (sizes, direction, then a uniform centre, drawn in batches from
-    ``numpy.random.default_rng(seed)``) are tried in order; one is kept when its axis stays at least
-    (d1 + d2)/2 + ``spec.min_gap`` from every fibre held and from every periodic image, and every
-    voxel it would occupy is allowed by ``mask`` (bool or uint8, nonzero = allowed). Cylinders are
-    kept apart as if capped (conservative). Non-periodic blocks cut fibres at the faces; their
+    Fibres (size and direction, drawn in batches from ``numpy.random.default_rng(seed)``) are tried
+    in order at up to ``tries_per_fibre`` uniform random centres each (drawn in C++ from a SplitMix64
+    stream whose key comes from the same generator); a try is kept when its axis
+    stays at least (d1 + d2)/2 + ``spec.min_gap`` from every fibre held and from every periodic
+    image, and every voxel it would occupy is allowed by ``mask`` (bool or uint8, nonzero =
+    allowed). Retrying the centre, not the fibre, keeps the placed sizes and orientations
+    distributed as requested: plain RSA would favour thin, short and well-aligned fibres, which fit
+    more easily. A fibre that fits nowhere in its tries is abandoned. Cylinders are kept apart as
+    if capped (conservative). Non-periodic blocks cut fibres at the faces; their
     centres are drawn from the block grown by half a typical fibre length so the density stays
     uniform up to the faces.
 
     ``existing`` (a table of the same fibre shape) is held first without checks and new fibres
     avoid it; its voxels count towards the target. ``target_voxels`` defaults to
-    ``round(spec.volume_fraction * voxels)``. Placement stops after ``max_attempts`` candidates
+    ``round(spec.volume_fraction * voxels)``. Placement stops after ``max_attempts`` tries
     (default ``50 * expected fibres + 10000``): it then warns (:class:`~voxtwin.errors.PlacementWarning`)
     with the fraction reached, or raises :class:`~voxtwin.errors.PlacementError` when ``strict``.
     """
@@ -283,10 +292,11 @@ def place_fibres(
     mean_voxels = max(spec.mean_fibre_volume() / h**3, 1.0)
     expected = max(1, math.ceil(target_voxels / mean_voxels))
     budget = 50 * expected + 10_000 if max_attempts is None else _validate.integer("max_attempts", max_attempts, 1)
+    tries = _validate.integer("tries_per_fibre", tries_per_fibre, minimum=1)
 
     extent = np.array(grid, dtype=np.float64) * h
     margin = 0.0 if periodic else 0.5 * (_typical_extent(spec.length) + _typical_extent(spec.diameter))  # type: ignore[arg-type]
-    lo, hi = np.full(3, -margin), extent + margin
+    lo, hi = [-margin] * 3, (extent + margin).tolist()
     # Hash cells of about a third of a fibre: each fibre then touches a handful of cells.
     cell = max(h, spec.length.moments()[0] / 3.0, spec.diameter.moments()[0])  # type: ignore[union-attr]
 
@@ -295,22 +305,26 @@ def place_fibres(
         placer.add(*existing._arrays())
     rng = np.random.default_rng(seed)
     chunks: list[tuple[np.ndarray, ...]] = []
-    examined = accepted = 0
+    examined = fibres_drawn = fibres_placed = 0
     reached = placer.fibre_voxels >= target_voxels
     with progress_bar(target_voxels, desc="placing fibres", unit="vox", enabled=progress) as bar:
         bar.update(min(placer.fibre_voxels, target_voxels))
         while not reached and examined < budget:
-            rate = accepted / examined if examined else 1.0
+            # Enough fibres for the remaining voxels (more when many were abandoned).
+            placed_share = fibres_placed / fibres_drawn if fibres_drawn else 1.0
             remaining = target_voxels - placer.fibre_voxels
-            n = math.ceil(1.1 * remaining / mean_voxels / max(rate, 0.02)) + 16
-            n = min(max(n, 32), budget - examined)
-            batch = _draw_candidates(spec, n, rng, lo, hi)
+            n = math.ceil(1.1 * remaining / mean_voxels / max(placed_share, 0.05)) + 16
+            n = min(max(n, 32), 2**20)
+            batch, key = _draw_fibres(spec, n, rng)
             before = placer.fibre_voxels
-            idx, used, reached = placer.place(*batch, target_voxels)
+            idx, centres, used, reached = placer.place(
+                *batch, target_voxels, key=key, lo=lo, hi=hi, tries=tries, max_examined=budget - examined
+            )
             examined += int(used)
-            accepted += idx.size
+            fibres_drawn += n
+            fibres_placed += idx.size
             if idx.size:
-                chunks.append(tuple(col[idx] for col in batch))
+                chunks.append((centres, *(col[idx] for col in batch[1:])))
             bar.update(min(placer.fibre_voxels, target_voxels) - min(before, target_voxels))
 
     new = (
@@ -325,8 +339,9 @@ def place_fibres(
         achieved, target = result.fibre_voxels / n_voxels, target_voxels / n_voxels
         message = (
             f"fibre placement stopped at volume fraction {achieved:.4f} of the target {target:.4f} after "
-            f"{stats['examined']} candidates ({stats['accepted']} placed; rejected: {stats['rejected_overlap']} "
-            f"overlapping, {stats['rejected_mask']} outside the mask, {stats['rejected_empty']} covering no voxel). "
+            f"{stats['examined']} tries ({stats['accepted']} fibres placed, {stats['abandoned']} abandoned after "
+            f"{tries} tries each; tries rejected: {stats['rejected_overlap']} overlapping, {stats['rejected_mask']} "
+            f"outside the mask, {stats['rejected_empty']} covering no voxel). "
             "Random sequential adsorption has jammed or the mask leaves too little room: raise `max_attempts`, "
             "lower the volume fraction or the fibre length, or widen the mask."
         )
@@ -448,6 +463,7 @@ def generate_fibres(
     instances: bool = False,
     supersample: int | None = None,
     max_attempts: int | None = None,
+    tries_per_fibre: int = 256,
     strict: bool = False,
     progress: bool = False,
 ) -> UnitTwin:
@@ -460,7 +476,7 @@ def generate_fibres(
     in ``background`` and those of ``existing`` fibres count towards it. ``device`` only chooses
     where rasterization runs: the result is the same everywhere.
 
-    If the target is out of reach within ``max_attempts`` candidates the twin holds what was
+    If the target is out of reach within ``max_attempts`` tries the twin holds what was
     placed, ``target_reached`` is False and a :class:`~voxtwin.errors.PlacementWarning` says the
     fraction reached (``strict=True`` raises :class:`~voxtwin.errors.PlacementError` instead).
     See :func:`place_fibres` and :func:`rasterize_fibres` for the parts.
@@ -487,6 +503,7 @@ def generate_fibres(
             existing=existing,
             target_voxels=target,
             max_attempts=max_attempts,
+            tries_per_fibre=tries_per_fibre,
             strict=strict,
             progress=progress,
         )

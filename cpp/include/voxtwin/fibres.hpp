@@ -9,6 +9,7 @@
 // crosses a face continues on the opposite face; otherwise it is cut by the faces.
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -70,20 +71,31 @@ std::int64_t fibre_voxel_count(const Fibre& fibre, FibreShape shape, const Fibre
 /// Axis segments: cylinder length L -> half-length L/2; spherocylinder -> (L - d)/2.
 double axis_distance(const Fibre& a, const Fibre& b, FibreShape shape);
 
-/// Counts of what happened to the candidates a FibrePlacer has examined.
+/// Counts of what happened to the tries a FibrePlacer has examined.
 struct PlacementStats {
-  std::int64_t examined = 0;          ///< candidates looked at
+  std::int64_t examined = 0;          ///< tries looked at
   std::int64_t accepted = 0;          ///< placed
   std::int64_t rejected_overlap = 0;  ///< closer than (d1 + d2)/2 + min_gap to a fibre or a periodic image
   std::int64_t rejected_mask = 0;     ///< would occupy a voxel the mask forbids
   std::int64_t rejected_empty = 0;    ///< covers no voxel centre inside the grid
+  std::int64_t abandoned = 0;         ///< fibres none of whose tries fitted (with random centres)
+};
+
+/// Random centres for the tries of each fibre: uniform in the box [lo, hi) (µm), coordinate a of
+/// try t of fibre i taken from output (i * tries + t) * 3 + a of the SplitMix64 stream `key`.
+struct CentreDraw {
+  std::uint64_t key = 0;
+  std::array<double, 3> lo{};
+  std::array<double, 3> hi{};
+  std::int64_t tries = 1;  ///< centres tried per fibre before it is abandoned
 };
 
 /// Result of FibrePlacer::place.
 struct PlacementBatch {
-  std::vector<std::int64_t> accepted;  ///< indices (into the candidates) of the fibres placed, in order
-  std::int64_t examined = 0;           ///< candidates examined (a prefix of the list)
-  bool target_reached = false;         ///< the fibres held now cover >= target_voxels voxels
+  std::vector<std::int64_t> accepted;           ///< indices (into the fibres given) of those placed, in order
+  std::vector<std::array<double, 3>> centres;   ///< the centre each accepted fibre was placed at (µm)
+  std::int64_t examined = 0;                    ///< tries examined
+  bool target_reached = false;                  ///< the fibres held now cover >= target_voxels voxels
 };
 
 /// Random sequential adsorption: candidates (drawn by the caller from its distributions and seed)
@@ -107,8 +119,13 @@ class FibrePlacer {
 
   /// Holds `fibres` without overlap or mask checks (an existing table to continue from).
   void add(const std::vector<Fibre>& fibres);
-  /// Tries `candidates` in order until the fibres held cover at least `target_voxels` voxels.
-  PlacementBatch place(const std::vector<Fibre>& candidates, std::int64_t target_voxels);
+  /// Places `fibres` in order until the fibres held cover at least `target_voxels` voxels or
+  /// `max_examined` tries have been examined. Without `draw` each fibre is tried once at its own
+  /// centre. With `draw` its centre is ignored and up to draw->tries random centres are tried: the
+  /// first that fits is kept, so sizes and orientations are not biased towards those that fit
+  /// more easily (as they would be if a rejected fibre were replaced by a new draw).
+  PlacementBatch place(const std::vector<Fibre>& fibres, std::int64_t target_voxels, const CentreDraw* draw = nullptr,
+                       std::int64_t max_examined = std::numeric_limits<std::int64_t>::max());
   /// True when `fibre` would overlap a fibre held (or its own periodic image); no mask check.
   bool overlaps(const Fibre& fibre) const;
 
