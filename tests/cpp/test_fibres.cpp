@@ -283,6 +283,35 @@ TEST(Fibres, PlacementStopsAtTargetAndRespectsMask) {
     if (labels[i]) ASSERT_TRUE(mask[i]) << "fibre voxel " << i << " outside the mask";
 }
 
+TEST(Fibres, RandomCentresAreReproducibleAndInsideTheBox) {
+  std::mt19937_64 gen(31);
+  const FibreGrid grid{{40, 40, 40}, 1.0, false};
+  auto fibres = random_fibres(gen, 400, grid, 2.0, 4.0, 6.0, 20.0);
+  CentreDraw draw{0xC0FFEEull, {-5.0, -5.0, -5.0}, {45.0, 45.0, 45.0}, 50};
+  FibrePlacer a(grid, FibreShape::Cylinder), b(grid, FibreShape::Cylinder);
+  const PlacementBatch ra = a.place(fibres, std::int64_t(1) << 40, &draw);
+  const PlacementBatch rb = b.place(fibres, std::int64_t(1) << 40, &draw);
+  ASSERT_EQ(ra.accepted, rb.accepted);
+  ASSERT_EQ(ra.centres, rb.centres);
+  ASSERT_EQ(ra.accepted.size(), ra.centres.size());
+  for (std::size_t i = 0; i < ra.centres.size(); ++i) {
+    EXPECT_EQ(a.fibres()[i].centre, ra.centres[i]);
+    EXPECT_EQ(a.fibres()[i].length, fibres[static_cast<std::size_t>(ra.accepted[i])].length);
+    for (int d = 0; d < 3; ++d) {
+      EXPECT_GE(ra.centres[i][d], -5.0);
+      EXPECT_LT(ra.centres[i][d], 45.0);
+    }
+  }
+  // Dense enough that some fibres fit nowhere in 50 tries; each try is counted once.
+  const PlacementStats& s = a.stats();
+  EXPECT_GT(s.abandoned, 0);
+  EXPECT_EQ(s.examined, s.accepted + s.rejected_overlap + s.rejected_mask + s.rejected_empty);
+  EXPECT_EQ(s.accepted + s.abandoned, 400);
+  draw.key += 1;  // another stream, another arrangement
+  FibrePlacer c(grid, FibreShape::Cylinder);
+  EXPECT_NE(c.place(fibres, std::int64_t(1) << 40, &draw).centres, ra.centres);
+}
+
 TEST(Fibres, BadArgumentsNameThemselves) {
   const FibreGrid grid{{10, 10, 10}, 1.0, true};
   Fibre f;
