@@ -56,7 +56,7 @@ __global__ void raster_kernel(const FibreSolid* __restrict__ solids, std::int64_
       const std::int64_t i = s.lo[p] + c / rows, j = s.lo[q] + c % rows;
       std::int64_t j0 = 0, j1 = -1;
       if (detail::plane_range(s, i, g.h, j0, j1) && j >= j0 && j <= j1)
-        detail::visit_column(s, g, i, j, write);
+        detail::visit_column(s, g, i, j, fractions != nullptr, write);
     }
   }
 }

@@ -215,22 +215,7 @@ struct FibrePlacer::Impl {
   // Voxels whose centre lies inside the fibre; -1 when one of them is forbidden by the mask.
   std::int64_t voxels_of(const Fibre& f, bool use_mask) const {
     const detail::FibreSolid s = detail::make_solid(f, shape, g, detail::candidate_growth(g.h, false));
-    struct Counter {
-      const std::uint8_t* mask;
-      std::int64_t count = 0;
-      bool forbidden = false;
-      bool operator()(std::int64_t idx, std::int64_t, std::int64_t, std::int64_t, bool in) {
-        if (!in) return true;
-        if (mask && !mask[idx]) {
-          forbidden = true;
-          return false;
-        }
-        ++count;
-        return true;
-      }
-    } counter{use_mask ? mask.data : nullptr};
-    detail::visit_solid(s, g, counter);
-    return counter.forbidden ? -1 : counter.count;
+    return detail::count_voxels(s, g, use_mask ? mask.data : nullptr);
   }
 
   void hold(const Fibre& f, const Capsule& k, std::int64_t count) {

@@ -136,7 +136,7 @@ void rasterize_fibres(const std::vector<Fibre>& fibres, FibreShape shape, const 
     const detail::FibreSolid& s = solids[static_cast<std::size_t>(n)];
     if (s.lo[0] > s.hi[0] || s.lo[1] > s.hi[1] || s.lo[2] > s.hi[2]) continue;
     SharedWriter write{&s, &targets, static_cast<std::uint32_t>(n + 1), g.h};
-    detail::visit_solid(s, g, write);
+    detail::visit_solid(s, g, targets.fractions.data != nullptr, write);
   }
 
   if (targets.fractions.data) {
@@ -153,14 +153,7 @@ std::int64_t fibre_voxel_count(const Fibre& fibre, FibreShape shape, const Fibre
   validate_grid(grid);
   validate_fibres({fibre}, shape, "fibre");
   const detail::GridGeom g = detail::make_grid(grid);
-  const detail::FibreSolid s = detail::make_solid(fibre, shape, g, detail::candidate_growth(g.h, false));
-  std::int64_t count = 0;
-  auto add = [&count](std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool in) {
-    count += in ? 1 : 0;
-    return true;
-  };
-  detail::visit_solid(s, g, add);
-  return count;
+  return detail::count_voxels(detail::make_solid(fibre, shape, g, detail::candidate_growth(g.h, false)), g, nullptr);
 }
 
 }  // namespace voxtwin

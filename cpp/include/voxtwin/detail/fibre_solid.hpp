@@ -7,8 +7,10 @@
 //
 // Search order: voxels are visited in columns along the fibre's dominant axis ("column axis"),
 // columns grouped in planes across the second one ("plane axis"), so a fibre of length L and
-// diameter d costs about (d/h)² columns instead of L d / h² short ones. Each range is only a
-// conservative narrowing: `inside` alone decides whether a voxel belongs to the fibre.
+// diameter d costs about (d/h)² columns instead of L d / h² short ones. The ranges are only a
+// conservative narrowing; `inside` decides, at the two ends of each column's inside run (a line
+// meets a convex solid in one interval, so the voxels between the ends are inside). Labels,
+// instance labels and voxel counts all come from these runs, on both backends.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -211,51 +213,91 @@ VOXTWIN_HD inline bool column_range(const FibreSolid& f, std::int64_t i, std::in
   return k0 <= k1;
 }
 
-/// Calls visit(index, x, y, z, centre_inside) for every candidate voxel of the column (i, j)
-/// (unwrapped plane and row indices), in increasing column index; `index` is the wrapped linear
-/// index into vol[x, y, z] and x, y, z the unwrapped voxel indices. Stops early, returning false,
-/// when visit returns false.
+/// The run [a, b] of column indices in [k0, k1] whose voxel centres lie inside the solid, found
+/// from its ends: a line meets a convex solid in one interval, so only the voxels outside the run
+/// and its two ends are tested. False when the column holds no inside centre.
+VOXTWIN_HD inline bool inside_run(const FibreSolid& f, double* xyz, int r, double h, std::int64_t k0, std::int64_t k1,
+                                  std::int64_t& a, std::int64_t& b) {
+  a = k0;
+  for (; a <= k1; ++a) {
+    xyz[r] = (static_cast<double>(a) + 0.5) * h;
+    if (inside(f, xyz[0], xyz[1], xyz[2])) break;
+  }
+  if (a > k1) return false;
+  b = k1;
+  for (; b > a; --b) {
+    xyz[r] = (static_cast<double>(b) + 0.5) * h;
+    if (inside(f, xyz[0], xyz[1], xyz[2])) break;
+  }
+  return true;
+}
+
+/// Calls visit(index, x, y, z, centre_inside) along the column (i, j) (unwrapped plane and row
+/// indices), in increasing column index: for the voxels whose centre is inside (the inside run)
+/// or, with `all_candidates`, for every candidate voxel (partial volumes need those whose centre
+/// is just outside; centre_inside is still decided by the run). `index` is the wrapped linear index into vol[x, y, z] and x, y, z the
+/// unwrapped voxel indices. Stops early, returning false, when visit returns false.
 #ifdef __CUDACC__
 #pragma nv_exec_check_disable
 #endif
 template <class Visit>
 VOXTWIN_HD inline bool visit_column(const FibreSolid& f, const GridGeom& g, std::int64_t i, std::int64_t j,
-                                    Visit& visit) {
+                                    bool all_candidates, Visit& visit) {
   std::int64_t k0 = 0, k1 = -1;
   if (!column_range(f, i, j, g.h, k0, k1)) return true;
   const int p = f.ax[0], q = f.ax[1], r = f.ax[2];
+  double xyz[3];
+  xyz[p] = (static_cast<double>(i) + 0.5) * g.h;
+  xyz[q] = (static_cast<double>(j) + 0.5) * g.h;
+  std::int64_t a = 0, b = -1;  // the inside run; empty when the column misses the solid
+  const bool hit = inside_run(f, xyz, r, g.h, k0, k1, a, b);
+  if (!hit && !all_candidates) return true;
+  const std::int64_t first = all_candidates ? k0 : a, last = all_candidates ? k1 : b;
   std::int64_t idx[3];
   idx[p] = i;
   idx[q] = j;
   const std::int64_t stride[3] = {g.n[1] * g.n[2], g.n[2], 1};
   const std::int64_t base = wrap_index(i, g.n[p]) * stride[p] + wrap_index(j, g.n[q]) * stride[q];
-  double xyz[3];
-  xyz[p] = (static_cast<double>(i) + 0.5) * g.h;
-  xyz[q] = (static_cast<double>(j) + 0.5) * g.h;
-  std::int64_t wk = wrap_index(k0, g.n[r]);
-  for (std::int64_t k = k0; k <= k1; ++k) {
+  std::int64_t wk = wrap_index(first, g.n[r]);
+  for (std::int64_t k = first; k <= last; ++k) {
     idx[r] = k;
-    xyz[r] = (static_cast<double>(k) + 0.5) * g.h;
-    if (!visit(base + wk * stride[r], idx[0], idx[1], idx[2], inside(f, xyz[0], xyz[1], xyz[2]))) return false;
+    if (!visit(base + wk * stride[r], idx[0], idx[1], idx[2], k >= a && k <= b)) return false;
     if (++wk == g.n[r]) wk = 0;
   }
   return true;
 }
 
-/// Visits (as visit_column) every candidate voxel of the fibre, plane by plane. Returns false
-/// when visit stopped early.
+/// Visits (as visit_column) the voxels of the fibre, plane by plane. Returns false when visit
+/// stopped early.
 #ifdef __CUDACC__
 #pragma nv_exec_check_disable
 #endif
 template <class Visit>
-VOXTWIN_HD inline bool visit_solid(const FibreSolid& f, const GridGeom& g, Visit& visit) {
+VOXTWIN_HD inline bool visit_solid(const FibreSolid& f, const GridGeom& g, bool all_candidates, Visit& visit) {
   for (std::int64_t i = f.lo[f.ax[0]]; i <= f.hi[f.ax[0]]; ++i) {
     std::int64_t j0 = 0, j1 = -1;
     if (!plane_range(f, i, g.h, j0, j1)) continue;
     for (std::int64_t j = j0; j <= j1; ++j)
-      if (!visit_column(f, g, i, j, visit)) return false;
+      if (!visit_column(f, g, i, j, all_candidates, visit)) return false;
   }
   return true;
+}
+
+/// Number of voxels whose centre lies inside the solid (host only, for placement); -1 as soon as
+/// one of them is forbidden by `mask` (nonzero = allowed; null allows all).
+inline std::int64_t count_voxels(const FibreSolid& f, const GridGeom& g, const std::uint8_t* mask) {
+  std::int64_t total = 0;
+  bool forbidden = false;
+  auto count = [&](std::int64_t idx, std::int64_t, std::int64_t, std::int64_t, bool) {
+    if (mask && !mask[idx]) {
+      forbidden = true;
+      return false;
+    }
+    ++total;
+    return true;
+  };
+  visit_solid(f, g, false, count);
+  return forbidden ? -1 : total;
 }
 
 }  // namespace voxtwin::detail
