@@ -88,8 +88,14 @@ void bind_fibres(py::module_& m) {
           [](FibrePlacer& p, const py::handle& centre, const py::handle& direction, const py::handle& length,
              const py::handle& diameter) {
             const std::vector<Fibre> f = fibres_from_arrays(centre, direction, length, diameter);
-            py::gil_scoped_release release;
-            p.add(f);
+            std::vector<std::uint8_t> clash;
+            {
+              py::gil_scoped_release release;
+              clash = p.add(f);
+            }
+            py::array_t<bool> out(static_cast<py::ssize_t>(clash.size()));
+            std::copy(clash.begin(), clash.end(), out.mutable_data());
+            return out;
           },
           py::arg("centre"), py::arg("direction"), py::arg("length"), py::arg("diameter"))
       .def(

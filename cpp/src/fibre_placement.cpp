@@ -266,11 +266,17 @@ FibrePlacer::FibrePlacer(const FibreGrid& grid, FibreShape shape, double min_gap
 
 FibrePlacer::~FibrePlacer() = default;
 
-void FibrePlacer::add(const std::vector<Fibre>& fibres) {
+std::vector<std::uint8_t> FibrePlacer::add(const std::vector<Fibre>& fibres) {
   validate_fibres(fibres, impl_->shape, "fibres");
-  if (fibres.empty()) return;
+  std::vector<std::uint8_t> clash(fibres.size(), 0);
+  if (fibres.empty()) return clash;
   if (!impl_->hashed) impl_->build_hash(fibres);
-  for (const Fibre& f : fibres) impl_->hold(f, make_capsule(f, impl_->shape), impl_->voxels_of(f, false));
+  for (std::size_t i = 0; i < fibres.size(); ++i) {
+    const Capsule k = make_capsule(fibres[i], impl_->shape);
+    clash[i] = (impl_->self_overlaps(k) || impl_->overlaps_held(k)) ? 1 : 0;
+    impl_->hold(fibres[i], k, impl_->voxels_of(fibres[i], false));
+  }
+  return clash;
 }
 
 PlacementBatch FibrePlacer::place(const std::vector<Fibre>& fibres, std::int64_t target_voxels,

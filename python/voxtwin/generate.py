@@ -51,6 +51,7 @@ __all__ = [
     "place_fibres",
     "rasterize_fibres",
     "generate_fibres",
+    "overlapping_fibres",
     "matrix_space",
     "seed000_spec",
     "building_blocks",
@@ -349,6 +350,28 @@ def place_fibres(
             raise PlacementError(message, achieved, target)
         warnings.warn(message, PlacementWarning, stacklevel=2)
     return result
+
+
+def overlapping_fibres(
+    fibres: FibreTable, shape: Sequence[int], voxel_size: float, *, periodic: bool = True, min_gap: float = 0.0
+) -> np.ndarray:
+    """Which fibres overlap an earlier row of the table (bool (n,)), e.g. after editing a table.
+
+    Fibre i is flagged when its axis comes closer than (d_i + d_j)/2 + ``min_gap`` to the axis of a
+    fibre j < i, or of a periodic image of any fibre including itself (the same test as placement:
+    cylinders as if capped). Every overlapping pair flags its later member once, so
+    ``fibres[~overlapping_fibres(...)]`` is a table without overlaps.
+    """
+    if not isinstance(fibres, FibreTable):
+        raise TypeError(f"`fibres` must be a FibreTable, got {type(fibres).__name__}")
+    grid = _validate.shape3("shape", shape)
+    h = _validate.positive("voxel_size", voxel_size, "µm")
+    gap = _validate.non_negative("min_gap", min_gap, "µm")
+    if not isinstance(periodic, bool):
+        raise TypeError(f"`periodic` must be True or False, got periodic={periodic!r}")
+    cell = max(h, float(np.mean(fibres.length)) / 3.0, float(np.mean(fibres.diameter))) if len(fibres) else 0.0
+    placer = _core.FibrePlacer(grid, h, periodic, fibres.fibre_shape, gap, None, cell)
+    return placer.add(*fibres._arrays())
 
 
 @dataclass(frozen=True, eq=False)

@@ -117,8 +117,10 @@ class FibrePlacer {
   FibrePlacer(const FibrePlacer&) = delete;
   FibrePlacer& operator=(const FibrePlacer&) = delete;
 
-  /// Holds `fibres` without overlap or mask checks (an existing table to continue from).
-  void add(const std::vector<Fibre>& fibres);
+  /// Holds `fibres` without mask checks and whether or not they overlap (an existing table to
+  /// continue from). Returns, per fibre, 1 when it overlaps a fibre held before it (or its own
+  /// periodic image), else 0: a table checked this way lists every overlapping pair once.
+  std::vector<std::uint8_t> add(const std::vector<Fibre>& fibres);
   /// Places `fibres` in order until the fibres held cover at least `target_voxels` voxels or
   /// `max_examined` tries have been examined. Without `draw` each fibre is tried once at its own
   /// centre. With `draw` its centre is ignored and up to draw->tries random centres are tried: the
