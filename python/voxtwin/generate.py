@@ -17,9 +17,12 @@ Conventions:
 - The in-plane angle of the building blocks is measured in the XY plane from +X towards +Y, in
   degrees: fibres along (cos θ, sin θ, 0) with an orientation spread.
 
-Randomness comes only from ``numpy.random.default_rng(seed)``: the same arguments give the same
-table and byte-identical volumes on every backend and for any thread count (placement is
-sequential; rasterization does not depend on the order of work).
+Randomness comes only from ``numpy.random.default_rng(seed)`` (sizes, directions, and the keys of
+the counter-based SplitMix64 streams the C++ placement draws its trial centres from): the same
+arguments give the same table and byte-identical volumes on every backend and for any thread count
+(placement is sequential; rasterization combines its writes in an order-independent way). Streams
+are those of numpy's PCG64 and ``Generator.random`` / ``integers``, stable across numpy releases
+so far but not promised by numpy: pin numpy where twins must be regenerated bit for bit years later.
 """
 
 from __future__ import annotations
