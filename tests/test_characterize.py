@@ -10,7 +10,7 @@ import pytest
 from _cylinders import aligned, isotropic, random_block, rasterize
 
 import voxtwin as vt
-from voxtwin.characterize import orientation_tensor
+from voxtwin.orientation import orientation_tensor
 
 # Issue 4 acceptance tolerances (diameter >= 4 voxels): mean diameter, mean length of uncut
 # fibres, and orientation tensor entries.
@@ -294,3 +294,44 @@ def test_fiberform_scan_is_plausible(fiberform_path):
     assert 6 * 1.3 <= np.median(big["diameter"]) <= 14 * 1.3
     a = stats.orientation_tensor
     assert np.trace(a) == pytest.approx(1.0) and np.allclose(a, a.T)
+
+
+# ---- ground truth from the generator (issue 4's acceptance test) ---------------------------------
+
+GEN_SHAPE = (96, 96, 96)
+GEN_VOXEL = 2.0   # µm: diameters of 8-12 µm are 4-6 voxels
+
+
+def _faces_touched(instances: np.ndarray, n: int) -> np.ndarray:
+    """True for each fibre of a generated block whose voxels reach a face of the block."""
+    touched = np.zeros(n + 1, dtype=bool)
+    for axis in range(3):
+        for face in (0, -1):
+            touched[np.unique(np.take(instances, face, axis=axis))] = True
+    return touched[1:]
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+@pytest.mark.parametrize("orientation", ["aligned_x", "aligned_xy45", "isotropic", "planar_xy"])
+def test_generated_blocks_recover_ground_truth(orientation, periodic):
+    """10 % fibres, diameter >= 4 voxels: mean diameter within 10 %, mean length within 15 % (fibres
+    not cut by the boundary), orientation tensor entries within 0.05 of the generator's table."""
+    o = vt.orientation
+    orient = {"aligned_x": o.Aligned((1, 0, 0), 10), "aligned_xy45": o.Aligned((1, 1, 0), 15),
+              "isotropic": o.Isotropic(), "planar_xy": o.Planar((0, 0, 1))}[orientation]
+    spec = vt.FibreSpec(0.10, vt.Normal(10.0, 1.0, low=8.0), vt.Normal(60.0, 6.0, low=40.0), orient)
+    twin = vt.generate_fibres(spec, GEN_SHAPE, GEN_VOXEL, seed=2024, periodic=periodic, instances=True)
+    stats = vt.characterize(twin.labels, GEN_VOXEL, periodic=periodic)
+    truth = twin.fibres
+    # like with like: in a periodic block every fibre is whole; in a scan-like block only the
+    # fibres that do not reach a face
+    whole = np.ones(len(truth), bool) if periodic else ~_faces_touched(twin.instances, len(truth))
+    assert stats.diameter.mean() == pytest.approx(truth.diameter[whole].mean(), rel=DIAMETER_REL_TOL)
+    assert stats.length.mean() == pytest.approx(truth.length[whole].mean(), rel=LENGTH_REL_TOL)
+    np.testing.assert_allclose(stats.orientation_tensor, truth.orientation_tensor(), atol=TENSOR_ABS_TOL)
+    assert stats.fibre_fraction == pytest.approx(twin.achieved_volume_fraction, abs=1e-12)
+    matched, _ = _matched(twin.instances, stats.instances)
+    if periodic:
+        assert matched >= MATCHED_FRACTION * len(truth)
+    else:   # the whole fibres are found one to one
+        assert len(stats.length) >= MATCHED_FRACTION * whole.sum()

@@ -39,6 +39,7 @@ from scipy import ndimage as ndi
 
 from . import _validate
 from ._fibre_instances import EDT_RADIUS_OFFSET, identify_fibres
+from .orientation import orientation_tensor
 from .phases import phase_fractions
 
 __all__ = [
@@ -46,7 +47,7 @@ __all__ = [
     "GaussianFit",
     "OrientationProfile",
     "characterize",
-    "orientation_tensor",
+    "principal_direction",
     "PARAMETERS",
     "EDT_RADIUS_OFFSET",
 ]
@@ -137,20 +138,11 @@ def _pyplot() -> Any:
     return plt
 
 
-def orientation_tensor(directions: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """Second-order orientation tensor a_ij = sum_f w_f p_i p_j / sum_f w_f of unit vectors p_f.
-
-    ``directions``: (n, 3); ``weights``: (n,) (e.g. fibre volumes), uniform when None.
-    Returns a symmetric 3x3 tensor of trace 1 (zeros when there is nothing to average).
-    """
-    p = np.asarray(directions, dtype=np.float64).reshape(-1, 3)
-    w = np.ones(len(p)) if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
-    if len(w) != len(p):
-        raise ValueError(f"`weights` must have one entry per direction ({len(p)}), got {len(w)}")
-    total = w.sum()
-    if len(p) == 0 or total <= 0:
+def _orientation_tensor(directions: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Volume-weighted a_ij of the fibres (zeros when there is no fibre to average)."""
+    if len(directions) == 0:
         return np.zeros((3, 3))
-    return np.einsum("f,fi,fj->ij", w, p, p) / total
+    return orientation_tensor(directions, weights)
 
 
 def _hemisphere(d: np.ndarray) -> np.ndarray:
@@ -196,7 +188,7 @@ class FibreStatistics:
         self.periodic = bool(periodic)
         self.fibre_label = int(fibre_label)
         self.shape = tuple(int(n) for n in instances.shape)
-        self.orientation_tensor = orientation_tensor(fibres["direction"], fibres["volume"])
+        self.orientation_tensor = _orientation_tensor(fibres["direction"], fibres["volume"])
 
     # ---- per-fibre arrays -------------------------------------------------------------
     @property
