@@ -143,3 +143,133 @@ def test_anova_bad_input():
         anova([1], [2])
     with pytest.raises(ValueError, match="groups"):
         anova([1, 2], [np.inf, 3])
+
+
+# ---- closed loop ------------------------------------------------------------------------------
+
+SHAPE = (80, 80, 80)   # small blocks at a coarse voxel: diameters of 4-5 voxels, ~90 fibres
+VOXEL = 2.0            # µm
+THRESHOLD = 0.85
+
+
+def _spec(vf=0.10, diameter=None, length=None, orientation=None):
+    return vt.FibreSpec(
+        vf,
+        vt.Normal(10.0, 1.0, low=8.0) if diameter is None else diameter,
+        vt.Normal(60.0, 6.0, low=40.0) if length is None else length,
+        vt.orientation.Aligned((1.0, 0.0, 0.0), 10.0) if orientation is None else orientation,
+    )
+
+
+@pytest.fixture(scope="module")
+def physical():
+    """The "scan": a twin of the true spec with its own seed, characterized like a scan (not periodic)."""
+    twin = vt.generate_fibres(_spec(), SHAPE, VOXEL, seed=12345)
+    return vt.characterize(twin.labels, VOXEL)
+
+
+def test_biased_start_reaches_threshold(physical):
+    """Length 30 % and diameter 20 % too small: below S = 0.85 at first, >= 0.85 on all within 10."""
+    biased = _spec(diameter=vt.Normal(8.0, 1.0, low=6.0), length=vt.Normal(42.0, 6.0, low=25.0))
+    loop = vt.closed_loop(physical, biased, SHAPE, VOXEL, threshold=THRESHOLD, max_iter=10, seed=7)
+    first = loop.history[0]
+    assert first.action == "generate" and first.seed == 7
+    assert first.S["diameter"] < THRESHOLD and first.S["length"] < THRESHOLD
+    assert loop.converged and loop.iterations <= 10
+    assert all(s >= THRESHOLD for s in loop.history[-1].S.values())
+    assert "retune" in [s.action for s in loop.history[1:]]
+    # the re-tuned spec moved towards the truth (10 µm, 60 µm), each within 10 %
+    final = loop.history[-1].spec
+    assert final.diameter.moments()[0] == pytest.approx(10.0, rel=0.10)
+    assert final.length.moments()[0] == pytest.approx(60.0, rel=0.10)
+    assert loop.twin.seed == loop.history[-1].seed and loop.twin.spec == final
+    # history is complete and reproducible
+    again = vt.closed_loop(physical, biased, SHAPE, VOXEL, threshold=THRESHOLD, max_iter=10, seed=7)
+    assert [s.S for s in again.history] == [s.S for s in loop.history]
+    assert [s.seed for s in again.history] == [s.seed for s in loop.history]
+    assert np.array_equal(again.twin.labels, loop.twin.labels)
+    assert loop.summary()["history"][0]["scores"]["length"]["S"] == first.S["length"]
+
+
+def test_missing_fibres_are_added(physical):
+    """Half the fibre volume: only the volume fraction fails; fibres are added around the first ones."""
+    start = _spec(vf=0.05)
+    loop = vt.closed_loop(physical, start, SHAPE, VOXEL, seed=3)
+    assert loop.history[0].S["volume_fraction"] < THRESHOLD
+    assert loop.history[1].action == "add"
+    first = vt.generate_fibres(start, SHAPE, VOXEL, seed=3)
+    kept = loop.twin.fibres[: len(first.fibres)]
+    assert kept == first.fibres                     # the existing fibres stay where they were
+    assert loop.history[1].volume_fraction == pytest.approx(physical.fibre_fraction, abs=0.005)
+    assert loop.converged
+
+
+def test_surplus_fibres_are_removed(physical):
+    start = _spec(vf=0.16)
+    loop = vt.closed_loop(physical, start, SHAPE, VOXEL, seed=4)
+    assert loop.history[1].action == "remove"
+    first = vt.generate_fibres(start, SHAPE, VOXEL, seed=4)
+    rows = {tuple(c) for c in first.fibres.centre}
+    assert all(tuple(c) in rows for c in loop.twin.fibres.centre)   # only removals
+    assert loop.history[1].volume_fraction == pytest.approx(physical.fibre_fraction, abs=0.005)
+    assert loop.converged
+
+
+def test_erroneous_fibres_are_corrected(physical):
+    """30 % of the fibres 15 µm thick: they are shrunk into the target's range, not regenerated."""
+    r = np.random.default_rng(0)
+    start = _spec(diameter=vt.Empirical(np.r_[r.normal(10, 1, 350).clip(8), np.full(150, 15.0)]))
+    loop = vt.closed_loop(physical, start, SHAPE, VOXEL, seed=2)
+    assert loop.history[0].S["diameter"] < THRESHOLD
+    assert loop.history[1].action == "correct"
+    assert loop.converged
+    # no fibre of the twin is beyond the target's largest measured diameter any more
+    assert loop.twin.fibres.diameter.max() < physical.diameter.max()
+
+
+def test_orientation_retuned_from_isotropic(physical):
+    loop = vt.closed_loop(physical, _spec(orientation=vt.orientation.Isotropic()), SHAPE, VOXEL, seed=5)
+    assert loop.history[0].S["misalignment"] < THRESHOLD
+    assert loop.history[1].action == "retune"
+    assert loop.converged
+    np.testing.assert_allclose(loop.stats.orientation_tensor, physical.orientation_tensor, atol=0.05)
+
+
+def test_mapping_target_and_options(physical):
+    target = {"diameter": physical.diameter, "length": physical.length}
+    loop = vt.closed_loop(target, _spec(length=vt.Normal(42.0, 6.0, low=25.0)), SHAPE, VOXEL, max_iter=1, seed=1)
+    assert loop.parameters == ("diameter", "length")
+    assert loop.iterations == 1 and not loop.converged
+    assert repr(loop).startswith("ClosedLoop(not converged after 1")
+    assert loop.S("length")[0] < THRESHOLD
+
+
+def test_plot_history(physical):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    biased = _spec(length=vt.Normal(42.0, 6.0, low=25.0))
+    loop = vt.closed_loop(physical, biased, SHAPE, VOXEL, seed=8)
+    ax = loop.plot()
+    assert len(ax.lines) == len(loop.parameters) + 1        # one curve per parameter + threshold
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), loop.S(loop.parameters[0]))
+    import matplotlib.pyplot as plt
+
+    plt.close(ax.figure)
+
+
+def test_closed_loop_bad_input(physical):
+    spec = _spec()
+    with pytest.raises(TypeError, match="target"):
+        vt.closed_loop([1.0, 2.0], spec, SHAPE, VOXEL)
+    with pytest.raises(TypeError, match="spec"):
+        vt.closed_loop(physical, {"volume_fraction": 0.1}, SHAPE, VOXEL)
+    with pytest.raises(ValueError, match="threshold"):
+        vt.closed_loop(physical, spec, SHAPE, VOXEL, threshold=1.5)
+    with pytest.raises(ValueError, match="max_iter"):
+        vt.closed_loop(physical, spec, SHAPE, VOXEL, max_iter=0)
+    with pytest.raises(ValueError, match="parameters"):
+        vt.closed_loop(physical, spec, SHAPE, VOXEL, parameters=("colour",))
+    with pytest.raises(ValueError, match="target"):
+        vt.closed_loop({"colour": [1.0]}, spec, SHAPE, VOXEL)
+    with pytest.raises(ValueError, match="weights"):
+        vt.closed_loop(physical, spec, SHAPE, VOXEL, weights=(0, 0, 0))

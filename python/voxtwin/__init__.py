@@ -26,7 +26,7 @@ from .errors import (
     PlacementWarning,
     VoxtwinError,
 )
-from .feedback import Similarity, anova, similarity
+from .feedback import ClosedLoop, Similarity, anova, closed_loop, similarity
 from .fibre_table import FibreTable
 from .generate import (
     FIBRE_LABEL,
@@ -98,6 +98,8 @@ __all__ = [
     "similarity",
     "Similarity",
     "anova",
+    "closed_loop",
+    "ClosedLoop",
     "VoxtwinError",
     "BackendUnavailableError",
     "CUDAError",
