@@ -335,3 +335,29 @@ def test_generated_blocks_recover_ground_truth(orientation, periodic):
         assert matched >= MATCHED_FRACTION * len(truth)
     else:   # the whole fibres are found one to one
         assert len(stats.length) >= MATCHED_FRACTION * whole.sum()
+
+
+def test_command_line(tmp_path, capsys):
+    """``voxtwin characterize`` reads what ``voxtwin generate`` writes (.npy and .tif) and agrees
+    with the Python call."""
+    from voxtwin.cli import main
+
+    block = tmp_path / "block.tif"
+    assert main(["generate", "--out", str(block), "--shape", "48", "48", "48", "--voxel-size", "3",
+                 "--diameter", "15", "--length", "60", "--seed", "3"]) == 0
+    capsys.readouterr()
+    table, summary = tmp_path / "fibres.csv", tmp_path / "stats.json"
+    plot = tmp_path / "profile.png"
+    assert main(["characterize", str(block), "--voxel-size", "3", "--periodic", "--table", str(table),
+                 "--json", str(summary), "--profile-plot", str(plot), "--axis", "x", "--bins", "8"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    import tifffile
+
+    labels = np.ascontiguousarray(tifffile.imread(block).transpose(2, 1, 0))
+    direct = vt.characterize(labels, 3.0, periodic=True)
+    assert printed["n_fibres"] == direct.n_fibres > 0
+    assert json.loads(summary.read_text())["orientation_tensor"] == direct.orientation_tensor.tolist()
+    assert table.read_text().count("\n") == direct.n_fibres + 1
+    assert plot.stat().st_size > 0
+    assert main(["characterize", str(tmp_path / "labels.raw"), "--voxel-size", "3"]) == 1
+    assert "LABELS" in capsys.readouterr().err

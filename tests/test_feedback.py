@@ -273,3 +273,17 @@ def test_closed_loop_bad_input(physical):
         vt.closed_loop({"colour": [1.0]}, spec, SHAPE, VOXEL)
     with pytest.raises(ValueError, match="weights"):
         vt.closed_loop(physical, spec, SHAPE, VOXEL, weights=(0, 0, 0))
+
+
+def test_similarity_plot():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = vt.similarity([1, 2, 3], [2, 3, 4])
+    ax = s.plot(unit="µm")
+    assert len(ax.lines) == 2
+    peak = ax.lines[0].get_xdata()[np.argmax(ax.lines[0].get_ydata())]
+    assert peak == pytest.approx(2.0, abs=0.02)      # the physical fit peaks at its mean
+    assert f"{s.S:.3f}" in ax.get_title()
+    plt.close(ax.figure)

@@ -38,6 +38,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from . import _validate
+from ._plot import pyplot
 from ._fibre_instances import EDT_RADIUS_OFFSET, identify_fibres
 from .orientation import orientation_tensor
 from .phases import phase_fractions
@@ -118,7 +119,7 @@ class OrientationProfile:
 
     def plot(self, ax: Any = None) -> Any:
         """Plot a11, a22, a33 and the fibre fraction against position (matplotlib, ``viz`` extra)."""
-        plt = _pyplot()
+        plt = pyplot()
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5))
         for name in ("a11", "a22", "a33"):
@@ -128,14 +129,6 @@ class OrientationProfile:
         ax.set_ylim(0.0, 1.0)
         ax.legend()
         return ax
-
-
-def _pyplot() -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:  # pragma: no cover - matplotlib is in the test extra
-        raise ImportError("plotting needs matplotlib: pip install 'voxtwin[viz]'") from None
-    return plt
 
 
 def _orientation_tensor(directions: np.ndarray, weights: np.ndarray) -> np.ndarray:

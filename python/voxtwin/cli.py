@@ -69,6 +69,42 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK if twin.target_reached else EXIT_FAILED
 
 
+def _read_labels(path: str) -> object:
+    """Phase labels from .npy ([x, y, z]) or .tif/.tiff (pages along Z, rows along Y), as ``generate`` writes them."""
+    from pathlib import Path
+
+    import numpy as np
+
+    suffix = Path(path).suffix.lower()
+    if suffix == ".npy":
+        return np.load(path, allow_pickle=False)
+    if suffix in (".tif", ".tiff"):
+        import tifffile
+
+        return np.ascontiguousarray(tifffile.imread(path).transpose(2, 1, 0))
+    raise ValueError(f"`LABELS` must be a .npy, .tif or .tiff file, got {path!r}")
+
+
+def _cmd_characterize(args: argparse.Namespace) -> int:
+    import voxtwin
+
+    stats = voxtwin.characterize(_read_labels(args.labels), args.voxel_size, args.fibre_label, periodic=args.periodic)
+    summary = stats.summary()
+    if args.table:
+        summary["fibre_table"] = str(stats.to_table(args.table))
+    if args.json:
+        summary["json"] = str(stats.to_json(args.json))
+    if args.profile_plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        ax = stats.profile(args.axis, args.bins).plot()
+        ax.figure.savefig(args.profile_plot, dpi=150, bbox_inches="tight")
+        summary["profile_plot"] = args.profile_plot
+    print(json.dumps(summary, indent=2))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="voxtwin",
@@ -103,6 +139,23 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--open", action="store_true", help="cut fibres at the faces instead of wrapping them")
     gen.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     gen.set_defaults(func=_cmd_generate)
+
+    char = sub.add_parser(
+        "characterize",
+        help="identify the single fibres of a segmented volume and write their statistics",
+        description="Identify the fibres of a phase-label volume (touching fibres separated) and measure them: "
+        "diameter, length, direction, orientation tensor, phase fractions. Prints the summary as JSON.",
+    )
+    char.add_argument("labels", metavar="LABELS", help="uint8 phase labels: .npy ([x, y, z]) or .tif (pages along Z)")
+    char.add_argument("--voxel-size", type=float, required=True, help="um per voxel")
+    char.add_argument("--fibre-label", type=int, default=1, help="phase label of the fibres (default 1)")
+    char.add_argument("--periodic", action="store_true", help="the volume is periodic (a generated unit twin)")
+    char.add_argument("--table", help="write the per-fibre table (.csv, or .parquet with pyarrow)")
+    char.add_argument("--json", help="write the summary (fits, orientation tensor, fractions) as JSON")
+    char.add_argument("--profile-plot", help="write a plot of a11, a22, a33 and fibre fraction along --axis (.png)")
+    char.add_argument("--axis", choices=("x", "y", "z"), default="z", help="profile axis (default z)")
+    char.add_argument("--bins", type=int, default=20, help="profile bins (default 20)")
+    char.set_defaults(func=_cmd_characterize)
     return parser
 
 

@@ -35,6 +35,7 @@ import numpy as np
 from scipy import stats as _sps
 
 from . import _validate
+from ._plot import pyplot
 from ._progress import progress_bar
 from .characterize import FibreStatistics, characterize, principal_direction
 from .distributions import Distribution, Empirical, Fixed, LogNormal, Normal
@@ -82,6 +83,25 @@ class Similarity:
     def as_dict(self) -> dict[str, float]:
         """S and its terms as plain floats (for histories and JSON)."""
         return {"S": self.S, "f_mu": self.f_mu, "f_sigma": self.f_sigma, "f_ks": self.f_ks, "d_ks": self.d_ks}
+
+    def plot(self, ax: Any = None, labels: tuple[str, str] = ("physical", "digital"), unit: str = "") -> Any:
+        """The two Gaussian fits over ``x_range`` with S and its terms (seed 000, Fig. 3c);
+        matplotlib (``viz`` extra). Returns the axes."""
+        plt = pyplot()
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5.5, 3.5))
+        lo, hi = self.x_range
+        pad = 0.25 * (hi - lo) if hi > lo else 1.0
+        x = np.linspace(lo - pad, hi + pad, 400)
+        for (mu, sd), label in zip(zip(self.mean, self.std), labels):
+            y = np.exp(-0.5 * ((x - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi)) if sd > 0 else np.zeros_like(x)
+            ax.plot(x, y, label=f"{label}: {mu:.3g} ± {sd:.3g}")
+        ax.set_xlabel(unit)
+        ax.set_ylabel("probability density")
+        ax.set_title(f"S = {self.S:.3f}  (f_mu {self.f_mu:.3f}, f_sigma {self.f_sigma:.3f}, f_KS {self.f_ks:.3f})",
+                     fontsize=9)
+        ax.legend(fontsize=8)
+        return ax
 
 
 def _sample(name: str, value: object) -> np.ndarray:
@@ -361,10 +381,7 @@ class ClosedLoop:
     def plot(self, ax: Any = None) -> Any:
         """S per parameter against the iteration, the threshold line and each step's action
         (matplotlib, the ``viz`` extra). Returns the axes."""
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError:  # pragma: no cover - matplotlib is in the test extra
-            raise ImportError("plotting needs matplotlib: pip install 'voxtwin[viz]'") from None
+        plt = pyplot()
         if ax is None:
             _, ax = plt.subplots(figsize=(6.5, 4))
         it = np.arange(len(self.history))
