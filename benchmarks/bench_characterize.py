@@ -14,6 +14,10 @@ Cases (one JSON line each, appended to results.csv):
 - ``characterize_<n>^3_10pct_periodic``: the same on a periodic block read with ``periodic=True``.
 - ``closed_loop_80^3``: a full closed loop from a biased start (diameter -20 %, length -30 %) on
   80³ blocks at 2 µm: iterations and seconds per iteration.
+- ``closed_loop_sweep_80^3`` (with ``--sweep``, about a minute per case on 2 cores): 3 targets x
+  6 seeds for each start -- biased sizes, half and 1.6x the volume fraction, 30 % oversized
+  fibres, isotropic orientations: how often the loop converges, in how many iterations, and which
+  action it takes first.
 """
 
 from __future__ import annotations
@@ -112,14 +116,50 @@ def bench_closed_loop() -> None:
     record("closed_loop_80^3", figures)
 
 
+def _spec(vf: float = 0.10, diameter: object = None, length: object = None, orientation: object = None) -> vt.FibreSpec:
+    return vt.FibreSpec(vf, diameter or vt.Normal(10.0, 1.0, low=8.0), length or vt.Normal(60.0, 6.0, low=40.0),
+                        orientation or vt.orientation.Aligned((1.0, 0.0, 0.0), 10.0))
+
+
+def bench_closed_loop_sweep() -> None:
+    from collections import Counter
+
+    shape, voxel = (80, 80, 80), 2.0
+    r = np.random.default_rng(0)
+    starts = {
+        "biased_sizes": _spec(diameter=vt.Normal(8.0, 1.0, low=6.0), length=vt.Normal(42.0, 6.0, low=25.0)),
+        "half_fraction": _spec(vf=0.05),
+        "fraction_x1.6": _spec(vf=0.16),
+        "oversized_30pct": _spec(diameter=vt.Empirical(np.r_[r.normal(10, 1, 350).clip(8), np.full(150, 15.0)])),
+        "isotropic": _spec(orientation=vt.orientation.Isotropic()),
+    }
+    targets = [vt.characterize(vt.generate_fibres(_spec(), shape, voxel, seed=1000 + k).labels, voxel)
+               for k in range(3)]
+    for name, start in starts.items():
+        converged, iterations, first_action = Counter(), Counter(), Counter()
+        t0 = time.perf_counter()
+        for target in targets:
+            for seed in range(6):
+                loop = vt.closed_loop(target, start, shape, voxel, seed=seed)
+                converged[str(loop.converged)] += 1
+                iterations[str(loop.iterations)] += 1
+                first_action[loop.history[1].action if loop.iterations > 1 else "none"] += 1
+        record("closed_loop_sweep_80^3", {"start": name, "runs": 18, "converged": dict(converged),
+                                          "iterations": dict(iterations), "first_action": dict(first_action),
+                                          "seconds": time.perf_counter() - t0})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=125, help="edge of the generated block (voxels)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sweep", action="store_true", help="also run the closed-loop sweep (~5 min)")
     args = parser.parse_args()
     bench_characterize(args.size, args.repeat, periodic=False)
     bench_characterize(args.size, args.repeat, periodic=True)
     bench_closed_loop()
+    if args.sweep:
+        bench_closed_loop_sweep()
 
 
 if __name__ == "__main__":
