@@ -30,19 +30,15 @@ from scipy import ndimage as ndi
 
 import voxtwin as vt
 from _harness import record, timeit
+from voxtwin.characterize import match_instances
 
 
 def _one_to_one(truth: np.ndarray, found: np.ndarray, min_voxels: int = 1) -> float:
     """Share of the true fibres with >= min_voxels voxels recovered one to one (IoU > 0.8)."""
-    m = truth > 0
-    t = truth[m].astype(np.int64)
-    f = found[m].astype(np.int64)
-    pairs, cnt = np.unique(np.stack([t, f]), axis=1, return_counts=True)
-    nt = np.bincount(t)
-    nf = np.bincount(f)
-    iou = cnt / (nt[pairs[0]] + nf[pairs[1]] - cnt)
-    ok = (iou > 0.8) & (pairs[1] > 0) & (nt[pairs[0]] >= min_voxels)
-    return int(ok.sum()) / int((nt[1:] >= min_voxels).sum())
+    sizes = np.bincount(truth.reshape(-1))[1:]
+    match = match_instances(truth, found)[1:]
+    big = sizes >= min_voxels
+    return int(np.count_nonzero(match[big])) / int(big.sum())
 
 
 def _components(labels: np.ndarray) -> tuple[np.ndarray, list]:

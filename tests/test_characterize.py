@@ -10,6 +10,7 @@ import pytest
 from _cylinders import aligned, isotropic, random_block, rasterize
 
 import voxtwin as vt
+from voxtwin.characterize import match_instances
 from voxtwin.orientation import orientation_tensor
 
 # Issue 4 acceptance tolerances (diameter >= 4 voxels): mean diameter, mean length of uncut
@@ -31,17 +32,8 @@ MATCHED_FRACTION = 0.97
 
 def _matched(truth: np.ndarray, found: np.ndarray) -> tuple[int, np.ndarray]:
     """Number of true fibres recovered one-to-one (IoU > 0.8), and the found id of each (0 = none)."""
-    m = truth > 0
-    t = truth[m].astype(np.int64)
-    f = found[m].astype(np.int64)
-    pairs, cnt = np.unique(np.stack([t, f]), axis=1, return_counts=True)
-    nt = np.bincount(t)
-    nf = np.bincount(f)
-    iou = cnt / (nt[pairs[0]] + nf[pairs[1]] - cnt)
-    ok = (iou > 0.8) & (pairs[1] > 0)
-    match = np.zeros(int(truth.max()) + 1, dtype=np.int64)
-    match[pairs[0][ok]] = pairs[1][ok]
-    return int(ok.sum()), match
+    match = match_instances(truth, found)
+    return int(np.count_nonzero(match)), match
 
 
 def _truth_tensor(cyl) -> np.ndarray:
@@ -235,6 +227,18 @@ def test_export_csv_json_parquet(tmp_path, rng):
         np.testing.assert_array_equal(table.column("length_um").to_numpy(), stats.fibres["length"])
     with pytest.raises(ValueError, match="path"):
         stats.to_table(tmp_path / "fibres.xlsx")
+
+
+def test_match_instances_by_hand():
+    """Fibre 1 found whole; fibres 2 and 3 merged into 7 (IoU 2/3 and 1/3); 9 is no true fibre."""
+    truth = np.zeros((6, 1, 1), np.uint32)
+    found = np.zeros_like(truth)
+    truth[:, 0, 0] = [1, 1, 2, 2, 3, 0]
+    found[:, 0, 0] = [5, 5, 7, 7, 7, 9]
+    np.testing.assert_array_equal(match_instances(truth, found), [0, 5, 0, 0])
+    np.testing.assert_array_equal(match_instances(truth, found, min_iou=0.6), [0, 5, 7, 0])
+    with pytest.raises(ValueError, match="same shape"):
+        match_instances(truth, found[:3])
 
 
 def test_deterministic_and_empty(rng):

@@ -48,6 +48,7 @@ __all__ = [
     "GaussianFit",
     "OrientationProfile",
     "characterize",
+    "match_instances",
     "principal_direction",
     "PARAMETERS",
     "EDT_RADIUS_OFFSET",
@@ -412,6 +413,30 @@ class FibreStatistics:
         return (f"FibreStatistics({self.n_fibres} fibres ({int(self.fibres['cut'].sum())} cut), "
                 f"fibre fraction {self.fibre_fraction:.3f}, diameter {d.mean:.2f}±{d.std:.2f} µm, "
                 f"length {l_.mean:.1f}±{l_.std:.1f} µm)")
+
+
+def match_instances(truth: np.ndarray, found: np.ndarray, min_iou: float = 0.8) -> np.ndarray:
+    """Pair the fibres of two instance volumes (uint32, 0 = none), e.g. a generator's ``instances``
+    and :attr:`FibreStatistics.instances`.
+
+    Returns ``match`` with ``match[t]`` = the found fibre whose voxels overlap true fibre ``t``
+    with an intersection over union above ``min_iou`` (> 0.5 makes the pairing one to one), 0 where
+    none does; index 0 is unused.
+    """
+    if not isinstance(truth, np.ndarray) or not isinstance(found, np.ndarray) or truth.shape != found.shape:
+        raise ValueError("`truth` and `found` must be numpy instance volumes of the same shape")
+    iou_min = _validate.fraction("min_iou", min_iou, open_low=False)
+    m = (truth > 0) | (found > 0)
+    t = truth[m].astype(np.int64)
+    f = found[m].astype(np.int64)
+    pairs, shared = np.unique(np.stack([t, f]), axis=1, return_counts=True)
+    size_t = np.bincount(t)
+    size_f = np.bincount(f)
+    iou = shared / (size_t[pairs[0]] + size_f[pairs[1]] - shared)
+    ok = (iou > iou_min) & (pairs[0] > 0) & (pairs[1] > 0)
+    match = np.zeros(int(truth.max(initial=0)) + 1, dtype=np.int64)
+    match[pairs[0][ok]] = pairs[1][ok]
+    return match
 
 
 def _check_labels(labels: object) -> np.ndarray:
