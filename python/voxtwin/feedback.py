@@ -732,7 +732,8 @@ def closed_loop(target: FibreStatistics | Mapping[str, Sequence[float] | np.ndar
         reference = _validate.vector3("reference_direction", reference_direction, unit_length=True)
     if analyse_periodic is not None:
         if not isinstance(analyse_periodic, bool):
-            raise TypeError(f"`analyse_periodic` must be True, False or None, got analyse_periodic={analyse_periodic!r}")
+            raise TypeError(
+                f"`analyse_periodic` must be True, False or None, got analyse_periodic={analyse_periodic!r}")
         char_periodic = analyse_periodic
     if target_stats is not None:
         tsamples = _loop_samples(target_stats, params, reference, bsize)
