@@ -24,6 +24,8 @@ from .errors import (
 )
 from .materials import VOID, Anisotropic, Isotropic, Material, TransverselyIsotropic, Void, material_library
 from .phases import phase_counts, phase_fractions
+from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
+from . import gcode
 
 __version__: str = _core.__version__
 
@@ -61,4 +63,10 @@ __all__ = [
     "InsufficientMemoryError",
     "ConvergenceError",
     "FileFormatError",
+    "BlockLibrary",
+    "Assembly",
+    "AssemblyWarning",
+    "Module",
+    "stacking",
+    "gcode",
 ]
