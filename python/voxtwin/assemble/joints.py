@@ -5,7 +5,8 @@ hierarchical scale" by connecting building blocks "parallel to their orientation
 perpendicular connections". Its own 4×4 layers join blocks along both in-plane axes, so the
 rule cannot be about the direction of attachment; it is about the orientations of the blocks
 that meet. Here a joint (two face neighbours A, B with fibre directions a, b and face normal n)
-is *perpendicular* when a and b are closer to perpendicular than to parallel (|a·b| < cos 45°),
+is *perpendicular* when a and b are closer to perpendicular than to parallel (|a·b| < cos 45°;
+exactly 45° apart counts as parallel),
 unless both directions lie in the shared face (|a·n| ≈ |b·n| ≈ 0): that is a stacking interface
 between layers, where seed 000 stacks 0° on 90° by design.
 """
@@ -18,7 +19,7 @@ import numpy as np
 
 __all__ = ["perpendicular_joints"]
 
-_PARALLEL_LIMIT = math.cos(math.radians(45.0))
+_PARALLEL_LIMIT = math.cos(math.radians(45.0)) - 1e-9  # exactly 45° apart is not perpendicular
 _IN_FACE = 1e-9
 
 
