@@ -181,6 +181,19 @@ def test_resume_after_the_writer_is_killed_gives_the_same_store(asm, volume, tmp
     assert store_files(path) == store_files(tmp_path / "clean.zarr")
 
 
+def test_a_torn_flag_or_a_stale_temporary_file_is_repaired_on_resume(asm, tmp_path) -> None:
+    clean = tmp_path / "clean.zarr"
+    asm.to_zarr(clean, chunks=BLOCK, progress=False)
+    torn = tmp_path / "torn.zarr"
+    asm.to_zarr(torn, chunks=BLOCK, progress=False)
+    # a writer killed mid-way: one chunk's flag cut to nothing, its data gone, a temporary file left
+    (torn / "done" / "c" / "1" / "2" / "0").write_bytes(b"")
+    (torn / "labels" / "c" / "1" / "2" / "0").unlink()
+    (torn / "labels" / "c" / "1" / "2" / "0.4f2a.partial").write_bytes(b"half a chunk")
+    asm.to_zarr(torn, chunks=BLOCK, progress=False)
+    assert store_files(torn) == store_files(clean)
+
+
 def test_refuses_to_resume_into_another_assembly_or_a_foreign_folder(asm, tmp_path) -> None:
     path = tmp_path / "a.zarr"
     asm.to_zarr(path, chunks=BLOCK, progress=False)

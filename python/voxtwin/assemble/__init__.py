@@ -11,5 +11,14 @@ from .library import KINDS, Block, BlockLibrary
 from .module import Module
 from .stacking import HELICOIDAL, QUASI_ISOTROPIC, stacking
 
-__all__ = ["Assembly", "AssemblyWarning", "Block", "BlockLibrary", "KINDS", "Module", "stacking", "HELICOIDAL",
-           "QUASI_ISOTROPIC"]
+__all__ = [
+           "HELICOIDAL",
+           "KINDS",
+           "QUASI_ISOTROPIC",
+           "Assembly",
+           "AssemblyWarning",
+           "Block",
+           "BlockLibrary",
+           "Module",
+           "stacking",
+]

@@ -193,7 +193,11 @@ class Assembly:
             if item.library is lib:
                 ids = item._ids.copy()
             else:
-                table = np.array([lib.id(n) for n in item.library.names] + [-1], dtype=np.int32)
+                used = [item.library.block(int(i)).name for i in np.unique(item._ids[item._ids >= 0])]
+                missing = [n for n in used if n not in lib]
+                if missing:
+                    raise ValueError(f"the assembly uses blocks this library lacks: {missing}")
+                table = np.array([lib.id(n) if n in lib else -1 for n in item.library.names] + [-1], dtype=np.int32)
                 ids = table[item._ids]
             tf = item._tf.copy()
         elif not isinstance(item, str):
@@ -457,8 +461,8 @@ class Assembly:
             f"Assembly: {gx}×{gy}×{gz} blocks of {bx}×{by}×{bz} voxels at {self.voxel_size:g} µm",
             f"  volume    {nx}×{ny}×{nz} voxels = {sx:g}×{sy:g}×{sz:g} mm",
             f"  voxels    {self.n_voxels:.3e}; memory {self.nbytes / 2**30:.3f} GiB as uint8 labels",
-            f"  blocks    {self.n_blocks} ({int(np.count_nonzero(kinds == 1))} outer, "
-            f"{int(np.count_nonzero(kinds == 2))} inner, {int(np.count_nonzero(kinds == 0))} air cells)",
+            (f"  blocks    {self.n_blocks} ({int(np.count_nonzero(kinds == 1))} outer, "
+             f"{int(np.count_nonzero(kinds == 2))} inner, {int(np.count_nonzero(kinds == 0))} air cells)"),
             f"  fibres    {self.n_fibres:.3e} expected",
             f"  joints    {self.perpendicular_joints()} perpendicular",
             f"  seed      {self.seed} ({'one twin per cell' if self.unique_blocks else 'identical copies'})",
@@ -527,7 +531,7 @@ class Assembly:
         out = np.full(self.shape, self.air_label, dtype=np.uint8)
         cells = np.argwhere(self._ids >= 0)
         cache, seeds, origin = self._block_cache(), self._seeds(), np.zeros(3, dtype=np.int64)
-        workers = _validate.integer("threads", threads, minimum=1) if threads is not None else os.cpu_count() or 1
+        workers = _core.get_num_threads() if threads is None else _validate.integer("threads", threads, minimum=1)
         bar = progress_bar(len(cells), desc="assembling", enabled=progress, unit="block")
         with bar, ThreadPoolExecutor(max_workers=workers) as pool:
             for _ in pool.map(lambda c: paste_cell(self, c, out, origin, cache, seeds), cells):

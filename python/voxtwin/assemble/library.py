@@ -26,7 +26,7 @@ from ..errors import FileFormatError
 from . import procedural
 from .module import Module
 
-__all__ = ["Block", "BlockLibrary", "KINDS"]
+__all__ = ["KINDS", "Block", "BlockLibrary"]
 
 #: Kind codes of ``Assembly.layout()["kind"]``.
 KINDS = {"air": 0, "outer": 1, "inner": 2}

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from .. import _validate
 
-__all__ = ["stacking", "HELICOIDAL", "QUASI_ISOTROPIC"]
+__all__ = ["HELICOIDAL", "QUASI_ISOTROPIC", "stacking"]
 
 #: [0/45/90/135/0/45/90/135]_heli of seed 000.
 HELICOIDAL: tuple[float, ...] = (0.0, 45.0, 90.0, 135.0, 0.0, 45.0, 90.0, 135.0)

@@ -34,7 +34,7 @@ from .render import BlockCache, chunk_counts, chunk_window, render_window
 if TYPE_CHECKING:
     from .assembly import Assembly
 
-__all__ = ["write", "DEFAULT_COMPRESSORS"]
+__all__ = ["DEFAULT_COMPRESSORS", "write"]
 
 #: zstd level 1: about 4× faster than level 3 on label volumes for a few % more bytes.
 DEFAULT_COMPRESSORS = (ZstdCodec(level=1),)
@@ -79,7 +79,7 @@ def _open_existing(asm: Assembly, path: Path, chunks: tuple[int, int, int], comp
     try:
         root = zarr.open_group(str(path), mode="r+")
         meta = dict(root.attrs["voxtwin"])  # type: ignore[arg-type]
-    except Exception as exc:  # not a zarr group, or not ours: never touch it
+    except (OSError, KeyError, ValueError, TypeError) as exc:  # not a zarr group, or not ours: never touch it
         raise FileExistsError(f"`path`={str(path)!r} exists and is not a voxtwin assembly store ({exc}); "
                               "choose another path") from exc
     want = _describe(asm, chunks)
@@ -101,14 +101,16 @@ def _open_existing(asm: Assembly, path: Path, chunks: tuple[int, int, int], comp
 
 
 def _done_flags(done: zarr.Array) -> np.ndarray:
+    # A flag is one uncompressed byte; a write cut short can leave an unreadable one, which counts
+    # as not done (whatever the codec error, the chunk is simply written again).
     try:
         return np.asarray(done[...], dtype=bool)
-    except Exception:  # an unreadable flag (a write cut short) counts as not done
+    except Exception:  # noqa: BLE001
         flags = np.zeros(done.shape, dtype=bool)
         for idx in np.ndindex(*done.shape):
             try:
                 flags[idx] = bool(done[idx])
-            except Exception:
+            except Exception:  # noqa: BLE001
                 flags[idx] = False
         return flags
 
@@ -206,7 +208,11 @@ def write(asm: Assembly, path: str | os.PathLike, chunks: tuple[int, int, int], 
     else:
         root = _create(asm, path, chunks, codecs)
     flags = _done_flags(root["done"])  # type: ignore[arg-type]
-    pending = [idx for idx in np.ndindex(*flags.shape) if not flags[idx]]
+    # Chunks in the same block come one after the other, so a block shared by several chunks is
+    # generated once while it sits in the bounded cache.
+    step, block = np.asarray(chunks), np.asarray(asm.block_shape)
+    pending = sorted((idx for idx in np.ndindex(*flags.shape) if not flags[idx]),
+                     key=lambda idx: (tuple(np.asarray(idx) * step // block), idx))
     total = int(flags.size)
     bar = progress_bar(total, desc="to_zarr", enabled=progress, unit="chunk")
     with bar:

@@ -9,5 +9,18 @@ from .parser import GcodeWarning, read
 from .plan import CATEGORY_NAMES, CONTOUR, INFILL, OTHER, UNKNOWN, PrintPlan, categorize
 from .rasterize import CellMap, rasterize, split_at_cells, to_assembly
 
-__all__ = ["read", "to_assembly", "rasterize", "split_at_cells", "PrintPlan", "CellMap", "GcodeWarning",
-           "categorize", "CONTOUR", "INFILL", "OTHER", "UNKNOWN", "CATEGORY_NAMES"]
+__all__ = [
+           "CATEGORY_NAMES",
+           "CONTOUR",
+           "INFILL",
+           "OTHER",
+           "UNKNOWN",
+           "CellMap",
+           "GcodeWarning",
+           "PrintPlan",
+           "categorize",
+           "rasterize",
+           "read",
+           "split_at_cells",
+           "to_assembly",
+]

@@ -25,7 +25,7 @@ from .. import _validate
 from ..errors import FileFormatError
 from .plan import UNKNOWN, PrintPlan, categorize
 
-__all__ = ["read", "GcodeWarning"]
+__all__ = ["GcodeWarning", "read"]
 
 
 class GcodeWarning(UserWarning):
@@ -35,8 +35,8 @@ class GcodeWarning(UserWarning):
 _WORD = re.compile(r"([A-Za-z])\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+))?")
 _CHECKSUM = re.compile(r"\*\d+\s*$")
 _PAREN = re.compile(r"\([^)]*\)")
-_WIDTH_HEADER = re.compile(r"^\s*(?:external )?perimeters? extrusion width\s*=\s*([\d.]+)\s*mm", re.I)
-_WIDTH_ANY = re.compile(r"^\s*\w[\w ]* extrusion width\s*=\s*([\d.]+)\s*mm", re.I)
+_WIDTH_HEADER = re.compile(r"^\s*(?:external )?perimeters? extrusion width\s*=\s*([\d.]+)\s*mm", re.IGNORECASE)
+_WIDTH_ANY = re.compile(r"^\s*\w[\w ]* extrusion width\s*=\s*([\d.]+)\s*mm", re.IGNORECASE)
 # Slic3r's --gcode-comments role names after an extruding move.
 _ROLE_COMMENTS = {"perimeter", "external perimeter", "overhang perimeter", "infill", "solid infill",
                   "internal infill", "top solid infill", "bridge infill", "gap fill", "skirt", "brim",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PrintPlan", "OTHER", "CONTOUR", "INFILL", "UNKNOWN", "CATEGORY_NAMES", "categorize"]
+__all__ = ["CATEGORY_NAMES", "CONTOUR", "INFILL", "OTHER", "UNKNOWN", "PrintPlan", "categorize"]
 
 #: Feature categories: skirt/brim/support/custom code are OTHER; walls/perimeters CONTOUR;
 #: infill/solid/top/bottom/gap fill INFILL; moves without a feature comment UNKNOWN.
