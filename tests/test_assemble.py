@@ -332,3 +332,26 @@ def test_sizes_and_fibres_are_known_before_materializing(rng: np.random.Generato
     assert plan.nbytes == plan.n_voxels
     with pytest.raises(vt.InsufficientMemoryError, match="to_zarr"):
         plan.to_numpy()  # refused before allocating 224 GiB
+
+
+def test_plot_layer_draws_one_line_per_block_along_its_angle(lib: vt.BlockLibrary) -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from matplotlib.collections import LineCollection
+
+    from voxtwin.assemble import plot_layer
+
+    asm = vt.Assembly(lib, (3, 2, 1))
+    asm[:, :, 0] = "inner_45"
+    asm[0, :, 0] = "outer_90"
+    asm[2, 1, 0] = None
+    ax = plot_layer(asm, 0)
+    lines = {c.get_label(): c.get_segments() for c in ax.collections if isinstance(c, LineCollection)}
+    assert len(lines["outer"]) == 2 and len(lines["inner"]) == 3
+    for seg in lines["inner"]:
+        d = seg[1] - seg[0]
+        assert np.degrees(np.arctan2(d[1], d[0])) == pytest.approx(45.0)
+    assert ax.get_xlim() == (0.0, 3 * 24.0)  # block edge 6 voxels × 4 µm
+    with pytest.raises(ValueError, match="layer"):
+        plot_layer(asm, 1)
+    matplotlib.pyplot.close("all")

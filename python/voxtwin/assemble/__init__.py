@@ -9,16 +9,18 @@ in sequences (helicoidal, quasi-isotropic, any angles) or placed along a printer
 from .assembly import Assembly, AssemblyWarning
 from .library import KINDS, Block, BlockLibrary
 from .module import Module
+from .plot import plot_layer
 from .stacking import HELICOIDAL, QUASI_ISOTROPIC, stacking
 
 __all__ = [
-           "HELICOIDAL",
-           "KINDS",
-           "QUASI_ISOTROPIC",
-           "Assembly",
-           "AssemblyWarning",
-           "Block",
-           "BlockLibrary",
-           "Module",
-           "stacking",
+    "HELICOIDAL",
+    "KINDS",
+    "QUASI_ISOTROPIC",
+    "Assembly",
+    "AssemblyWarning",
+    "Block",
+    "BlockLibrary",
+    "Module",
+    "plot_layer",
+    "stacking",
 ]
