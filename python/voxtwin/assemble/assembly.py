@@ -203,11 +203,7 @@ class Assembly:
         elif not isinstance(item, str):
             raise TypeError(f"`item` must be a block or module name, a Block, a Module or an Assembly, "
                             f"got {type(item).__name__}")
-        code = transforms.parse(rotate, mirror)
-        if code != transforms.IDENTITY:
-            table = np.array([transforms.compose(code, c) for c in range(48)], dtype=np.uint8)
-            ids = transforms.turn_grid(ids, code)
-            tf = table[transforms.turn_grid(tf, code)]
+        ids, tf = transforms.turn_cells(ids, tf, transforms.parse(rotate, mirror))
         for c in np.unique(tf[ids >= 0]):
             self._check_turn(int(c))
         return np.ascontiguousarray(ids), np.ascontiguousarray(tf)

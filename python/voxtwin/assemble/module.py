@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-from . import transforms
 
 __all__ = ["Module"]
 
@@ -60,15 +59,6 @@ class Module:
     def n_blocks(self) -> int:
         """Number of non-air cells."""
         return int(np.count_nonzero(self.ids >= 0))
-
-    def turned(self, code: int) -> Module:
-        """The module turned/mirrored as a whole: its grid moves and every cell's turn composes."""
-        if code == transforms.IDENTITY:
-            return self
-        ids = transforms.turn_grid(self.ids, code)
-        old = transforms.turn_grid(self.transforms, code)
-        table = np.array([transforms.compose(code, c) for c in range(48)], dtype=np.uint8)
-        return Module(self.name, self.palette, ids, table[old])
 
     def to_dict(self) -> dict:
         """JSON-ready description (block names, grid of palette indices, transform codes)."""

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["IDENTITY", "axis_flip", "compose", "from_matrix", "matrix", "parse", "turn_grid"]
+__all__ = ["IDENTITY", "axis_flip", "compose", "from_matrix", "matrix", "parse", "turn_cells", "turn_grid"]
 
 IDENTITY = 0
 _PERMS: tuple[tuple[int, int, int], ...] = tuple(itertools.permutations(range(3)))  # type: ignore[assignment]
@@ -99,3 +99,11 @@ def turn_grid(grid: np.ndarray, code: int) -> np.ndarray:
     if flips:
         out = np.flip(out, flips)
     return np.ascontiguousarray(out)
+
+
+def turn_cells(ids: np.ndarray, codes: np.ndarray, code: int) -> tuple[np.ndarray, np.ndarray]:
+    """A grid of blocks turned as a whole: the cells move, and each cell's own turn composes."""
+    if code == IDENTITY:
+        return ids, codes
+    table = np.array([compose(code, c) for c in range(48)], dtype=np.uint8)
+    return turn_grid(ids, code), table[turn_grid(codes, code)]
