@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 __all__ = ["Module"]
 
 _FORMAT = "voxtwin.Module"
