@@ -219,7 +219,7 @@ def write(asm: Assembly, path: str | os.PathLike, chunks: tuple[int, int, int], 
         bar.update(total - len(pending))
         if pending:
             if client is not None:
-                _run_dask(asm, path, chunks, pending, client, bar)
+                _run_dask(asm, path.resolve(), chunks, pending, client, bar)  # workers may have another cwd
             else:
                 workers = _core.get_num_threads() if threads is None else _validate.integer("threads", threads, 1)
                 _run_threads(asm, root, chunks, pending, workers, bar)
