@@ -186,8 +186,8 @@ def write(asm: Assembly, path: str | os.PathLike, chunks: tuple[int, int, int], 
     """Writes ``asm`` to the zarr v3 store at ``path`` (a local folder), resuming an earlier write.
 
     ``chunks``: chunk shape in voxels. ``threads``: worker threads (default: voxtwin's CPU thread
-    count); ``client``: a ``dask.distributed.Client`` whose workers write instead (they must see
-    ``path``). ``overwrite``: replace an existing store at ``path`` (only a zarr store is ever
+    count); ``client``: a ``dask.distributed.Client`` (the ``dist`` extra) whose workers write
+    instead, a few chunks per task (they must see ``path``; ``threads`` is then unused). ``overwrite``: replace an existing store at ``path`` (only a zarr store is ever
     deleted). ``compressors``: zarr v3 codecs for the labels ("default": zstd level 1).
     Returns the root group, read-only.
     """
