@@ -204,6 +204,8 @@ def read(path: str | os.PathLike, *, errors: str = "raise", arc_tolerance_um: fl
                         raise _Malformed(f"arc end is not on the arc (radius {r0:.4f} mm at the start, {r1:.4f} mm at the end)")
                     turns = int(args.get("P") or 1)
                     pts = _arc_points(pos, target, centre, cmd == "G2", tol_mm, turns)
+                if de == 0.0 and np.array_equal(target, pos) and cmd in ("G0", "G1"):
+                    continue  # a feed-rate change ("G1 F600"): no move
                 fid = names.setdefault(feature, len(names)) if feature else -1
                 cat = categorize(feature)
                 role = comment.lower()
