@@ -124,11 +124,17 @@ def _write_one(asm: Assembly, labels: zarr.Array, done: zarr.Array, index: tuple
     done[index] = 1
 
 
+def _cache_for(asm: Assembly, chunks: tuple[int, int, int]) -> BlockCache:
+    """A block cache, kept to one block when chunks hold whole blocks (no block is ever reused)."""
+    aligned = all(c % b == 0 for c, b in zip(chunks, asm.block_shape))
+    return BlockCache(0 if aligned else asm.cache_bytes)
+
+
 def _write_batch(asm: Assembly, path: str, chunks: tuple[int, int, int], indices: list[tuple[int, ...]]) -> int:
     """A Dask task: opens the store on the worker and writes a few chunks."""
     root = zarr.open_group(path, mode="r+")
     labels, done = root["labels"], root["done"]
-    cache = BlockCache(asm.cache_bytes)
+    cache = _cache_for(asm, chunks)
     for index in indices:
         _write_one(asm, labels, done, index, chunks, cache)  # type: ignore[arg-type]
     return len(indices)
@@ -137,7 +143,7 @@ def _write_batch(asm: Assembly, path: str, chunks: tuple[int, int, int], indices
 def _run_threads(asm: Assembly, root: zarr.Group, chunks: tuple[int, int, int], pending: list[tuple[int, ...]],
                  workers: int, bar: Any) -> None:
     labels, done = root["labels"], root["done"]
-    cache = BlockCache(asm.cache_bytes)
+    cache = _cache_for(asm, chunks)
     todo: Iterator[tuple[int, ...]] = iter(pending)
     error: BaseException | None = None
     with ThreadPoolExecutor(max_workers=workers) as pool:
