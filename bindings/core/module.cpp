@@ -11,4 +11,5 @@ PYBIND11_MODULE(_core, m) {
   voxtwin::bind::bind_phase_counts(m);
   voxtwin::bind::bind_parallel(m);
   voxtwin::bind::bind_paste(m);
+  voxtwin::bind::bind_fibres(m);
 }
