@@ -104,12 +104,14 @@ def test_library_checks_blocks_and_finds_angles(lib: vt.BlockLibrary) -> None:
 
 
 def test_from_spec_makes_inner_and_outer_blocks_at_any_angle() -> None:
-    spec = object()  # the spec is only stored here; nothing is generated
+    spec = vt.seed000_spec()  # only stored here: nothing is generated
     lib = vt.BlockLibrary.from_spec(spec, angles=(0, 22.5, 100, 280), block_shape=(8, 8, 8), voxel_size=2.0)
     assert lib.names == ["inner_0", "outer_0", "inner_22.5", "outer_22.5", "inner_100", "outer_100"]
     assert lib["outer_22.5"].kind == "outer" and lib["inner_100"].angle == 100.0
     assert lib["inner_0"].procedural and lib["inner_0"].spec is spec
     assert lib.block_size_um == (16.0, 16.0, 16.0)
+    with pytest.raises(TypeError, match="FibreSpec"):
+        lib.add_procedural("bad", {"volume_fraction": 0.1}, 0.0)
 
 
 # ---- attach ------------------------------------------------------------------------------

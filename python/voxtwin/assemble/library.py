@@ -138,9 +138,8 @@ class BlockLibrary:
     def add_procedural(self, name: str, spec: Any, angle: float | None, *, kind: str = "inner",
                        seed: int = 0) -> Block:
         """A generated block: fibres from ``spec`` turned to in-plane ``angle`` (degrees)."""
-        if spec is None:
-            raise ValueError("`spec` must be a fibre spec (voxtwin.FibreSpec), got spec=None")
-        return self._add(Block(name, _kind(kind), _angle(angle), spec=spec, seed=_validate.seed(seed)))
+        return self._add(Block(name, _kind(kind), _angle(angle), spec=procedural.check_spec(spec),
+                               seed=_validate.seed(seed)))
 
     def add_array(self, name: str, array: np.ndarray, *, angle: float | None = None, kind: str = "inner") -> Block:
         """A stored block: uint8 labels of shape ``block_shape`` (copied, then read-only)."""
