@@ -78,3 +78,11 @@ def test_procedural_library_saves_and_loads(lib: vt.BlockLibrary, tmp_path) -> N
     assert back.names == lib.names
     assert back["inner_30"].spec == lib["inner_30"].spec and back["inner_30"].angle == 30.0
     assert np.array_equal(back.generate("inner_30", seed=3, device="cpu"), lib.generate("inner_30", seed=3, device="cpu"))
+
+
+def test_assemblies_are_the_same_bytes_on_every_device(lib: vt.BlockLibrary, device: str) -> None:
+    """Blocks generated on the GPU (where there is one) paste into the same chunks as on the CPU."""
+    cpu = vt.Assembly.stacked(lib, [30, 135], layer_shape=(2, 1), seed=4, device="cpu")
+    other = vt.Assembly.stacked(lib, [30, 135], layer_shape=(2, 1), seed=4, device=device)
+    assert np.array_equal(other.chunk((1, 0, 1), (20, 20, 20)), cpu.chunk((1, 0, 1), (20, 20, 20)))
+    assert np.array_equal(other.to_numpy(), cpu.to_numpy())
