@@ -44,6 +44,8 @@ from .generate import (
 )
 from .materials import VOID, Anisotropic, Isotropic, Material, TransverselyIsotropic, Void, material_library
 from .phases import phase_counts, phase_fractions
+from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
+from . import gcode
 
 __version__: str = _core.__version__
 
@@ -106,6 +108,12 @@ __all__ = [
     "InsufficientMemoryError",
     "ConvergenceError",
     "FileFormatError",
+    "BlockLibrary",
+    "Assembly",
+    "AssemblyWarning",
+    "Module",
+    "stacking",
+    "gcode",
     "PlacementError",
     "PlacementWarning",
 ]
