@@ -105,9 +105,9 @@ class _UNetSegmenter:
     _kind: ClassVar[str]
 
     def __init__(self, depth: int = 2, features: int = 16, window: int = 52, *, epochs: int = 3,
-                 steps_per_epoch: int = 100, batch_size: int = 2, learning_rate: float = 1e-3,
+                 steps_per_epoch: int = 100, batch_size: int = 2, learning_rate: float = 2e-3,
                  classes: int | Sequence[int] = 3, overlap: float = 0.25, class_balance: str = "sampling",
-                 augment: bool = True, num_threads: int = 2, device: str = "auto", seed: int = 0) -> None:
+                 augment: bool = True, num_threads: int = 1, device: str = "auto", seed: int = 0) -> None:
         self.depth = integer("depth", depth, minimum=1)
         self.features = integer("features", features, minimum=1)
         self.window = integer("window", window, minimum=2**self.depth)
@@ -126,8 +126,8 @@ class _UNetSegmenter:
         self.seed = check_seed(seed)
         self.net_: UNet | None = None
         self.normalization_: tuple[float, float] | None = None  # (offset, scale): x -> (x - offset) / scale
-        self.history_: list[float] = []  # mean training loss of each epoch, over all fits
-        self.fits_ = 0
+        self.history_: list[float] = []  # mean training loss of each epoch since the last fresh fit
+        self.fits_ = 0  # fits since the last fresh one: seeds the windows of the next warm-started fit
 
     # -- what the subclasses differ in -------------------------------------------------------------
     def _stack(self, array: np.ndarray) -> np.ndarray:
@@ -218,6 +218,7 @@ class _UNetSegmenter:
                 self.normalization_ = self._normalization(image)
                 self.net_ = self._new_network(device)
                 self.history_ = []
+                self.fits_ = 0  # a fresh fit repeats exactly what a new model with this seed does
             self.net_.to(device)
             self._train(self._stack(self._normalized(image)), self._stack(target), n_epochs, device, progress)
         self.fits_ += 1
@@ -454,7 +455,9 @@ class UNet3D(_UNetSegmenter):
             brush strokes that fill thin fibres, fibres grow by a voxel); ``"none"`` draws windows
             around any annotated voxel (rare classes may never be learnt).
         augment: random flips of training windows.
-        num_threads: CPU threads torch uses (fixed, so results are reproducible).
+        num_threads: CPU threads torch uses during fit and predict (the caller's setting is restored
+            afterwards). Fixed rather than "all cores" because torch's CPU results change in the last
+            bits with the thread count; 1 by default, which also ran fastest on shared 2-core machines.
         device: ``"auto" | "cpu" | "cuda"`` (torch's CUDA).
         seed: seeds the initial weights and the training windows.
     """
