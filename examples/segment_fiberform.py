@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
-
 import voxtwin as vt
+from scipy import ndimage
 from voxtwin.segment import FIBRE, VOID
 
 HERE = Path(__file__).resolve().parent
@@ -106,7 +105,7 @@ def save_slices(out: Path, image: np.ndarray, result: dict[str, Any]) -> list[Pa
             ax.set_xlabel("x (voxels)")
             ax.set_ylabel(f"{plane[1]} (voxels)")
         handles = [Patch(color=phase_cmap(FIBRE), label="fibre"), Patch(color=phase_cmap(VOID), label="air")]
-        axes[3].legend(handles=handles, loc="lower right", framealpha=0.9)
+        axes[3].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
         path = out / f"fiberform_{plane}.png"
         fig.savefig(path, dpi=110)
         plt.close(fig)

@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
-import zarr
-
 import voxtwin as vt
+import zarr
 
 # Voxel sizes pass through decimal text (ImageJ) or TIFF rationals: agreement to 1e-6 relative.
 VOXEL_SIZE_RTOL = 1e-6

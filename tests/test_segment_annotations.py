@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import voxtwin as vt
 from _phantom import fibre_phantom
 from scipy import ndimage
-
-import voxtwin as vt
 from voxtwin.segment import FIBRE, MATRIX, UNLABELLED, VOID
 
 
@@ -25,7 +24,7 @@ def test_every_painted_voxel_has_its_true_label(phantom: np.ndarray) -> None:
 
 
 def test_strokes_land_on_distinct_objects(phantom: np.ndarray) -> None:
-    components, n = ndimage.label(phantom == FIBRE)
+    components, _ = ndimage.label(phantom == FIBRE)
     sizes = np.bincount(components.ravel())[1:]
     min_size = np.pi * (5 / 2) ** 2  # the smallest brush footprint of the default brush_size
     eligible = int(np.count_nonzero(sizes >= min_size))

@@ -12,7 +12,6 @@ from types import ModuleType
 
 import numpy as np
 import pytest
-
 import voxtwin as vt
 from voxtwin.segment import FIBRE, VOID
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 import voxtwin as vt
 from voxtwin.segment import FIBRE, MATRIX, VOID
 

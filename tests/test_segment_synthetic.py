@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.special import ndtr
-
 import voxtwin as vt
+from scipy.special import ndtr
 from voxtwin.segment import DEFAULT_GREY_LEVELS, FIBRE, MATRIX, VOID
 
 # The discrete, truncated Gaussian filter differs from the continuous erf profile of a step by

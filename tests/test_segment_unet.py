@@ -13,9 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _phantom import fibre_phantom
-
 import voxtwin as vt
+from _phantom import fibre_phantom
 from voxtwin.segment import FIBRE, MATRIX, UNLABELLED, VOID
 
 torch = pytest.importorskip("torch")
@@ -24,8 +23,8 @@ pytestmark = pytest.mark.ai
 # One thread: on the shared 2-core CI machine, two torch threads ran 3-9x slower than one (measured).
 THREADS = 1
 # Tiny networks for the mechanics tests: seconds, not minutes.
-TINY = dict(depth=2, features=4, window=16, epochs=1, steps_per_epoch=4, batch_size=2, num_threads=THREADS,
-            device="cpu")
+TINY = {"depth": 2, "features": 4, "window": 16, "epochs": 1, "steps_per_epoch": 4, "batch_size": 2,
+        "num_threads": THREADS, "device": "cpu"}
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +73,7 @@ def test_torch_settings_are_restored(small: tuple[np.ndarray, np.ndarray, np.nda
 
 
 def test_prediction_is_labels_that_feed_the_next_step(small: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
-    labels, image, ann = small
+    _, image, ann = small
     model = vt.segment.UNet3D(**TINY).fit(image, ann, progress=False)
     pred = model.predict(image, progress=False)
     assert pred.dtype == np.uint8 and pred.shape == image.shape and pred.flags.c_contiguous
@@ -99,7 +98,7 @@ def test_one_window_prediction_is_the_network_output(small: tuple[np.ndarray, np
 
 
 def test_overlapping_windows_agree_with_the_whole_volume(small: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
-    labels, image, ann = small
+    _, image, ann = small
     model = vt.segment.UNet3D(**{**TINY, "steps_per_epoch": 20, "overlap": 0.5}).fit(image, ann, progress=False)
     tiled = model.predict(image, progress=False)
     offset, scale = model.normalization_
@@ -123,7 +122,8 @@ def test_save_and_load(tmp_path: Path, small: tuple[np.ndarray, np.ndarray, np.n
     again = vt.segment.UNet3D.load(path)
     assert again.normalization_ == model.normalization_
     assert repr(again) == repr(model)
-    np.testing.assert_array_equal(again.predict_proba(image, progress=False), model.predict_proba(image, progress=False))
+    np.testing.assert_array_equal(again.predict_proba(image, progress=False),
+                                  model.predict_proba(image, progress=False))
     # training continues from the loaded weights
     again.fit(image, ann, warm_start=True, progress=False)
     assert len(again.history_) == 2

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from voxtwin.segment.windows import blend_weights, pad_to, starts, tiles
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._validate import choice, integer, shape3
 from ..errors import FileFormatError
-from ._common import atomic_file, native
+from ._common import atomic_file, native, reverse_axes
 
 __all__ = ["read_raw", "write_raw", "RAW_SUFFIXES", "raw_dtype"]
 
@@ -70,7 +70,7 @@ def read_raw(path: Path, *, shape: object, dtype: object, byte_order: object, of
         raise FileFormatError(f"{path}: file has {actual} bytes but shape={nxyz}, dtype={dt.str}"
                               f"{f', offset={offset}' if offset else ''} needs {expected} bytes")
     flat = np.fromfile(path, dtype=dt, offset=offset)
-    data = flat.reshape(nxyz[::-1]).T if order == "F" else flat.reshape(nxyz)
+    data = reverse_axes(flat.reshape(nxyz[::-1])) if order == "F" else flat.reshape(nxyz)
     meta = {"format": "raw", "path": str(path), "byte_order": {"<": "little", ">": "big"}.get(dt.str[0], "none"),
             "order": order, "offset": offset}
     return native(data), None, meta
@@ -83,4 +83,4 @@ def write_raw(path: Path, data: np.ndarray, *, byte_order: object = "little", or
     out = data.astype(data.dtype.newbyteorder(code), copy=False)
     with atomic_file(path) as tmp:
         # tofile writes C order: the transpose of [x, y, z] in C order is x fastest (F).
-        np.ascontiguousarray(out.T if order == "F" else out).tofile(tmp)
+        (reverse_axes(out) if order == "F" else np.ascontiguousarray(out)).tofile(tmp)

@@ -22,6 +22,7 @@ __all__ = ["read", "write", "detect_format", "FORMATS"]
 FORMATS = ("tiff", "tiff-folder", "raw", "npy", "zarr")
 # Formats with no place for a voxel size (npy) or no header at all (raw).
 _NO_VOXEL_SIZE = ("raw", "npy")
+_WRITE_SUFFIXES = {".tif": "tiff", ".tiff": "tiff", ".raw": "raw", ".bin": "raw", ".npy": "npy", ".zarr": "zarr"}
 
 
 def _as_path(path: object) -> Path:
@@ -134,7 +135,7 @@ def write(path: str | os.PathLike, data: np.ndarray, voxel_size: float | None = 
     vs = voxel_size_arg(voxel_size)
     if format is None:
         suffix = p.suffix.lower()
-        fmt = {".tif": "tiff", ".tiff": "tiff", ".raw": "raw", ".bin": "raw", ".npy": "npy", ".zarr": "zarr"}.get(suffix)
+        fmt = _WRITE_SUFFIXES.get(suffix)
         if fmt is None:
             raise ValueError(f"`path` must end in .tif, .tiff, .raw, .bin, .npy or .zarr (or pass format=), got "
                              f"path={str(p)!r}")

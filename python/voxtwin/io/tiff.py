@@ -17,7 +17,7 @@ import tifffile
 
 from .._progress import progress
 from ..errors import FileFormatError
-from ._common import as_xyz, atomic_file, resolve_voxel_size, unit_to_um
+from ._common import as_xyz, atomic_file, resolve_voxel_size, reverse_axes, unit_to_um
 
 __all__ = ["read_tiff", "write_tiff", "read_tiff_folder", "write_tiff_folder", "TIFF_SUFFIXES"]
 
@@ -85,14 +85,14 @@ def read_tiff(path: Path, voxel_size: float | None) -> tuple[np.ndarray, float |
         raise FileFormatError(f"{path}: not a readable TIFF volume ({type(exc).__name__}: {exc})") from exc
     if zyx.ndim == 3 and series.axes[-1] in "SC" and zyx.shape[-1] in (3, 4):
         raise FileFormatError(f"{path}: colour (RGB) images are not grey-value volumes, axes {series.axes!r}")
-    data = as_xyz(zyx.T, path)
+    data = as_xyz(reverse_axes(zyx) if zyx.ndim == 3 else zyx.T, path)
     meta.update(format="tiff", path=str(path))
     return data, resolve_voxel_size(path, spacing, voxel_size, meta), meta
 
 
 def write_tiff(path: Path, data: np.ndarray, voxel_size: float | None, compression: str | None = None) -> None:
     """Write [x, y, z] as a multi-page TIFF (pages along z) with the voxel size in its metadata."""
-    zyx = data.T  # tifffile writes the last two axes as the page (y, x)
+    zyx = reverse_axes(data)  # tifffile writes the last two axes as the page (y, x)
     # minisblack: tifffile would otherwise store a 3- or 4-slice volume as RGB(A) samples
     kwargs: dict[str, Any] = {"compression": compression, "photometric": "minisblack"}
     if data.dtype in _IMAGEJ_DTYPES:

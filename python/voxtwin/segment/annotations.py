@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy import ndimage
 
-from .._validate import fraction, integer, seed as check_seed
+from .._validate import fraction, integer
+from .._validate import seed as check_seed
 from .classes import FIBRE, MATRIX, UNLABELLED, VOID
 
 __all__ = ["brush_annotations", "DEFAULT_OBJECTS", "PLANES"]

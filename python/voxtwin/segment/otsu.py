@@ -8,6 +8,7 @@ import numpy as np
 from skimage.filters import threshold_multiotsu
 
 from .._validate import integer
+from ._checks import grey_image
 from .classes import FIBRE, MATRIX, VOID
 
 __all__ = ["otsu", "otsu_thresholds", "default_phases"]
@@ -18,20 +19,9 @@ def default_phases(classes: int) -> tuple[int, ...] | None:
     return {3: (VOID, MATRIX, FIBRE), 2: (MATRIX, FIBRE)}.get(classes)
 
 
-def _check_image(image: object) -> np.ndarray:
-    if not isinstance(image, np.ndarray):
-        raise TypeError(f"`image` must be a numpy array, got image of type {type(image).__name__}")
-    if image.ndim not in (2, 3) or image.dtype.kind not in "uif" or image.size == 0:
-        raise ValueError(f"`image` must be a non-empty 2D or 3D grey-value array, got image.shape={image.shape}, "
-                         f"image.dtype={image.dtype}")
-    if image.dtype.kind == "f" and not np.all(np.isfinite(image)):
-        raise ValueError("`image` must be finite, got image with NaN or inf values")
-    return image
-
-
 def otsu_thresholds(image: np.ndarray, classes: int = 3, nbins: int = 256) -> np.ndarray:
     """The ``classes - 1`` multi-Otsu thresholds of ``image`` (ascending, in grey values)."""
-    image = _check_image(image)
+    image = grey_image(image)
     classes = integer("classes", classes, minimum=2)
     nbins = integer("nbins", nbins, minimum=classes)
     if np.unique(image[:: max(1, image.size // 100_000)]).size < classes and np.unique(image).size < classes:

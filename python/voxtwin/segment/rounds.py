@@ -13,7 +13,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .._validate import integer, seed as check_seed
+from .._validate import integer
+from .._validate import seed as check_seed
 from .annotations import brush_annotations
 from .metrics import iou
 

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 from scipy import ndimage
 
-from .._validate import choice, integer, non_negative, real, seed as check_seed
+from .._validate import choice, integer, non_negative, real
+from .._validate import seed as check_seed
 from .classes import FIBRE, MATRIX, VOID
 
 __all__ = ["synthetic_ct", "DEFAULT_GREY_LEVELS"]
@@ -62,8 +63,8 @@ def synthetic_ct(labels: np.ndarray, *, grey_levels: Mapping[int, float] | None 
         The grey-value volume, same shape as ``labels``.
     """
     if not isinstance(labels, np.ndarray) or labels.dtype.kind not in "iub" or labels.ndim != 3:
-        raise TypeError(f"`labels` must be a 3D integer numpy array [x, y, z], got {type(labels).__name__}"
-                        f"{'' if not isinstance(labels, np.ndarray) else f' of shape {labels.shape}, dtype {labels.dtype}'}")
+        got = f"shape {labels.shape}, dtype {labels.dtype}" if isinstance(labels, np.ndarray) else type(labels).__name__
+        raise TypeError(f"`labels` must be a 3D integer numpy array [x, y, z], got {got}")
     levels = dict(DEFAULT_GREY_LEVELS if grey_levels is None else grey_levels)
     blur = non_negative("blur", blur, "voxels")
     noise = non_negative("noise", noise, "grey values")

@@ -25,8 +25,10 @@ import torch
 
 from .. import __version__
 from .._progress import progress_bar
-from .._validate import choice, fraction, integer, positive, seed as check_seed
+from .._validate import choice, fraction, integer, positive
+from .._validate import seed as check_seed
 from ..errors import BackendUnavailableError, FileFormatError
+from ._checks import grey_image
 from .classes import UNLABELLED
 from .network import UNet
 from .windows import blend_weights, pad_to, tiles
@@ -71,17 +73,6 @@ def _reproducible(num_threads: int) -> Iterator[None]:
         torch.set_num_threads(previous[0])
         torch.use_deterministic_algorithms(previous[1], warn_only=previous[2])
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = previous[3], previous[4]
-
-
-def _check_image(image: object, ndims: tuple[int, ...]) -> np.ndarray:
-    if not isinstance(image, np.ndarray):
-        raise TypeError(f"`image` must be a numpy array, got image of type {type(image).__name__}")
-    if image.ndim not in ndims or image.dtype.kind not in "uif" or image.size == 0:
-        raise ValueError(f"`image` must be a non-empty {' or '.join(f'{d}D' for d in ndims)} grey-value array, "
-                         f"got image.shape={image.shape}, image.dtype={image.dtype}")
-    if image.dtype.kind == "f" and not np.all(np.isfinite(image)):
-        raise ValueError("`image` must be finite, got image with NaN or inf values")
-    return image
 
 
 def _check_classes(classes: object) -> tuple[int, ...]:
@@ -209,7 +200,7 @@ class _UNetSegmenter:
         Returns:
             self, trained.
         """
-        image = _check_image(image, self._image_ndims())
+        image = grey_image(image, self._image_ndims())
         target = self._targets(annotations, image.shape)
         n_epochs = self.epochs if epochs is None else integer("epochs", epochs, minimum=1)
         device = torch_device(self.device)
@@ -312,7 +303,7 @@ class _UNetSegmenter:
         towards its faces and the weighted mean is taken where windows overlap.
         """
         net = self._require_fitted()
-        image = _check_image(image, self._image_ndims())
+        image = grey_image(image, self._image_ndims())
         bs = self.batch_size if batch_size is None else integer("batch_size", batch_size, minimum=1)
         device = torch_device(self.device)
         win = self._window_shape()
