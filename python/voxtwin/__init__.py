@@ -12,18 +12,40 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import _core, io, segment
+from . import _core, io, orientation, segment
 from ._backend import backend_info, cuda_available, get_num_threads, set_num_threads
+from .characterize import FibreStatistics, characterize
+from .distributions import Empirical, Fixed, LogNormal, Normal
 from .errors import (
     BackendUnavailableError,
     ConvergenceError,
     CUDAError,
     FileFormatError,
     InsufficientMemoryError,
+    PlacementError,
+    PlacementWarning,
     VoxtwinError,
+)
+from .feedback import ClosedLoop, Similarity, anova, closed_loop, similarity
+from .fibre_table import FibreTable
+from .generate import (
+    FIBRE_LABEL,
+    FibreRaster,
+    FibreSpec,
+    Placement,
+    UnitTwin,
+    building_blocks,
+    generate_fibres,
+    matrix_space,
+    overlapping_fibres,
+    place_fibres,
+    rasterize_fibres,
+    seed000_spec,
 )
 from .materials import VOID, Anisotropic, Isotropic, Material, TransverselyIsotropic, Void, material_library
 from .phases import phase_counts, phase_fractions
+from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
+from . import gcode
 
 __version__: str = _core.__version__
 
@@ -57,10 +79,43 @@ __all__ = [
     "material_library",
     "phase_counts",
     "phase_fractions",
+    "Normal",
+    "LogNormal",
+    "Fixed",
+    "Empirical",
+    "orientation",
+    "FibreSpec",
+    "FibreTable",
+    "Placement",
+    "FibreRaster",
+    "UnitTwin",
+    "FIBRE_LABEL",
+    "place_fibres",
+    "rasterize_fibres",
+    "generate_fibres",
+    "overlapping_fibres",
+    "matrix_space",
+    "seed000_spec",
+    "building_blocks",
+    "characterize",
+    "FibreStatistics",
+    "similarity",
+    "Similarity",
+    "anova",
+    "closed_loop",
+    "ClosedLoop",
     "VoxtwinError",
     "BackendUnavailableError",
     "CUDAError",
     "InsufficientMemoryError",
     "ConvergenceError",
     "FileFormatError",
+    "BlockLibrary",
+    "Assembly",
+    "AssemblyWarning",
+    "Module",
+    "stacking",
+    "gcode",
+    "PlacementError",
+    "PlacementWarning",
 ]
