@@ -4,7 +4,7 @@
 
 Steps 1–3 of seed 000 on a real scan: read the volume (voxtwin.io), segment it (voxtwin.segment:
 the multi-Otsu baseline, and a U-Net trained from a few brush strokes), then characterize the fibres
-(voxtwin.characterize, when that step is available). Writes slice images (PNG) of the grey values,
+of the U-Net segmentation (voxtwin.characterize). Writes slice images (PNG) of the grey values,
 the strokes and both segmentations, and the U-Net labels as a TIFF stack with the voxel size.
 
 About the brush strokes: seed 000 has a person brush 20 fibre and 20 void/matrix objects on XY,
@@ -66,13 +66,14 @@ def segment_fiberform(image: np.ndarray, *, model_kwargs: dict[str, Any] | None 
     return {"otsu": otsu, "unet": unet, "annotations": annotations, "model": model, "threshold": threshold}
 
 
-def characterize(labels: np.ndarray, voxel_size: float) -> object | None:
-    """Fibre statistics of the segmentation (step 3), once ``voxtwin.characterize`` exists."""
-    if not hasattr(vt, "characterize"):
-        print("characterize: voxtwin.characterize is not available in this build yet (issue 4); skipped")
-        return None
+def characterize(labels: np.ndarray, voxel_size: float) -> vt.FibreStatistics:
+    """Fibre statistics of a segmentation (step 3): the labels go to ``voxtwin.characterize`` as they are."""
     stats = vt.characterize(labels, voxel_size, fibre_label=FIBRE)
     print(f"characterize: {stats}")
+    print(f"  {len(stats.complete)} fibres not cut by the boundary: median diameter {np.median(stats.diameter):.1f} µm, "
+          f"median length {np.median(stats.length):.1f} µm")
+    with np.printoptions(precision=3, suppress=True):
+        print(f"  orientation tensor a_ij:\n{stats.orientation_tensor}")
     return stats
 
 

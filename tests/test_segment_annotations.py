@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import voxtwin as vt
-from _phantom import fibre_phantom
+from _blocks import fibre_block
 from scipy import ndimage
 from voxtwin.segment import FIBRE, MATRIX, UNLABELLED, VOID
 
 
 @pytest.fixture(scope="module")
 def phantom() -> np.ndarray:
-    return fibre_phantom((48, 48, 48), n_fibres=14, radius=3.5, n_pores=5, seed=2)
+    return fibre_block((48, 48, 48), n_pores=5, seed=2)
 
 
 def test_every_painted_voxel_has_its_true_label(phantom: np.ndarray) -> None:

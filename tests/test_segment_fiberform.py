@@ -22,6 +22,9 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "segment_fiberform.
 # The README's threshold-90 fibre fraction is "about 0.17"; Otsu's threshold (108) gives 0.154:
 # a segmentation within 0.03 of 0.17 is in line with both.
 FRACTION_TOL = 0.03
+# "Fibres are about 8 voxels across" at 1.3 µm: a factor of 2 either way catches a segmentation that
+# breaks fibres into specks or merges them into slabs, not the method's own diameter bias.
+DIAMETER_UM = 8 * 1.3
 
 
 def _example() -> ModuleType:
@@ -52,6 +55,11 @@ def test_example_segments_the_real_scan(fiberform_path: Path, tmp_path: Path) ->
     reference = np.where(image > 90, FIBRE, VOID).astype(np.uint8)
     assert vt.segment.iou(unet, reference, classes=[FIBRE])[FIBRE] >= 0.8
     assert vt.segment.iou(unet, otsu, classes=[FIBRE])[FIBRE] >= 0.8
+    # the labels feed the next step as they are (README: fibres about 8 voxels = 10.4 µm across)
+    stats = example.characterize(unet, 1.3)
+    assert stats.volume_fractions[FIBRE] == pytest.approx(fraction, abs=1e-12)
+    assert stats.n_fibres >= 10
+    assert 0.5 * DIAMETER_UM <= np.median(stats.diameter) <= 2.0 * DIAMETER_UM
     pytest.importorskip("matplotlib")
     paths = example.save_slices(tmp_path, image, result)
     assert [p.name for p in paths] == ["fiberform_xy.png", "fiberform_xz.png"]

@@ -1,6 +1,6 @@
 """U-Net segmentation: masked loss, determinism, sliding windows, persistence, 2D slices, and the acceptance test.
 
-Acceptance (issue 5): on a synthetic CT of a 96³ fibre block, a U-Net trained from simulated brush
+Acceptance (issue 5): on a synthetic CT of a generated 96³ block, a U-Net trained from simulated brush
 strokes covering under 1 % of the voxels reaches IoU >= 0.85 for fibres and beats multi-Otsu.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import voxtwin as vt
-from _phantom import fibre_phantom
+from _blocks import fibre_block
 from voxtwin.segment import FIBRE, MATRIX, UNLABELLED, VOID
 
 torch = pytest.importorskip("torch")
@@ -30,7 +30,7 @@ TINY = {"depth": 2, "features": 4, "window": 16, "epochs": 1, "steps_per_epoch":
 @pytest.fixture(scope="module")
 def small() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A 24³ phantom, its synthetic CT and a few strokes."""
-    labels = fibre_phantom((24, 24, 24), n_fibres=5, radius=3.0, n_pores=2, seed=5)
+    labels = fibre_block((24, 24, 24), diameter=6.0, length=20.0, n_pores=2, seed=5)
     image = vt.segment.synthetic_ct(labels, noise=10, seed=1)
     ann = vt.segment.brush_annotations(labels, objects={FIBRE: 4, MATRIX: 4, VOID: 2}, seed=1)
     return labels, image, ann
@@ -187,8 +187,15 @@ def test_cuda_request_without_gpu() -> None:
 
 def test_segment_imports_without_torch() -> None:
     code = textwrap.dedent("""
+        import importlib.abc
         import sys
-        sys.modules["torch"] = None  # as if torch were not installed
+
+        class NoTorch(importlib.abc.MetaPathFinder):  # as if torch were not installed
+            def find_spec(self, name, path, target=None):
+                if name == "torch" or name.startswith("torch."):
+                    raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+        sys.meta_path.insert(0, NoTorch())
         import numpy as np
         import voxtwin as vt
         grey = np.repeat(np.array([20, 120, 220], dtype=np.uint8), 9).reshape(3, 3, 3)
@@ -206,17 +213,29 @@ def test_segment_imports_without_torch() -> None:
 
 @pytest.mark.slow
 def test_unet_beats_otsu_on_a_synthetic_ct_from_few_strokes() -> None:
-    """Issue 5 acceptance: IoU >= 0.85 for fibres from < 1 % annotated voxels, better than multi-Otsu."""
-    labels = fibre_phantom((96, 96, 96), n_fibres=80, radius=4.0, n_pores=20, seed=1)
+    """Issue 5 acceptance: IoU >= 0.85 for fibres from < 1 % annotated voxels, better than multi-Otsu.
+
+    A generated 96³ unit twin (fibres 8 voxels across, in XY planes) with pores, imaged by the CT
+    forward model; three annotate → train → segment rounds as in seed 000 (which needed five): the
+    first with seed 000's 20 fibre, 10 matrix and 20 void strokes, then lighter corrections where
+    the model is wrong. One round alone leaves fibres a voxel too thick (IoU ~0.8): fibre strokes
+    cover thin fibres up to their surface while matrix strokes rarely touch one, so the corrections
+    are what place the surface.
+    """
+    labels = fibre_block((96, 96, 96), seed=1)
     image = vt.segment.synthetic_ct(labels, noise=15, blur=1.0, seed=0)
     otsu_iou = vt.segment.iou(vt.segment.otsu(image), labels)
-    # a small network and short training (CI has 2 slow cores); seed 000's round structure
+    # a small network and short training (CI has 2 slow cores)
     model = vt.segment.UNet3D(depth=2, features=8, window=24, epochs=2, steps_per_epoch=50, batch_size=4,
                               learning_rate=2e-3, num_threads=THREADS, device="cpu", seed=0)
-    result = vt.segment.rounds(model, image, labels, n_rounds=2, seed=0, progress=False)
+    result = vt.segment.rounds(model, image, labels, n_rounds=3, seed=0, stroke_length=(8, 20),
+                               correction_objects={FIBRE: 10, MATRIX: 10, VOID: 10}, progress=False)
     final = result.history[-1]
+    assert len(result.history) == 3
     assert final["annotated_fraction"] < 0.01
     assert final["iou"][FIBRE] >= 0.85
     assert final["iou"][FIBRE] > otsu_iou[FIBRE]
     assert final["iou"][MATRIX] > otsu_iou[MATRIX]
+    assert final["iou"][VOID] > otsu_iou[VOID]
+    assert result.iou(FIBRE)[-1] > result.iou(FIBRE)[0]  # the corrections helped
     np.testing.assert_array_equal(result.prediction, model.predict(image, progress=False))

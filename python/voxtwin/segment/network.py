@@ -15,6 +15,8 @@ from torch import nn
 
 __all__ = ["UNet"]
 
+_LEAK = 0.01  # leaky ReLU slope: no unit can die for good on small, sparse training sets
+
 
 def _conv(ndim: int) -> type[nn.Module]:
     return nn.Conv3d if ndim == 3 else nn.Conv2d
@@ -29,8 +31,8 @@ class _Block(nn.Sequential):
 
     def __init__(self, ndim: int, c_in: int, c_out: int) -> None:
         conv = _conv(ndim)
-        super().__init__(conv(c_in, c_out, 3, padding=1), nn.ReLU(inplace=True),
-                         conv(c_out, c_out, 3, padding=1), nn.ReLU(inplace=True))
+        super().__init__(conv(c_in, c_out, 3, padding=1), nn.LeakyReLU(_LEAK, inplace=True),
+                         conv(c_out, c_out, 3, padding=1), nn.LeakyReLU(_LEAK, inplace=True))
 
 
 class UNet(nn.Module):

@@ -51,7 +51,8 @@ class RoundsResult:
 
 
 def rounds(model: Segmenter, image: np.ndarray, truth: np.ndarray, n_rounds: int = 5, *,
-           objects: Mapping[int, int] | None = None, target_iou: float | None = None, seed: int = 0,
+           objects: Mapping[int, int] | None = None, correction_objects: Mapping[int, int] | None = None,
+           target_iou: float | None = None, seed: int = 0,
            progress: bool = True, **brush: Any) -> RoundsResult:
     """Run annotate → train → segment rounds with a simulated person who knows ``truth``.
 
@@ -60,7 +61,10 @@ def rounds(model: Segmenter, image: np.ndarray, truth: np.ndarray, n_rounds: int
         image: grey-value volume [x, y, z].
         truth: true phase labels of ``image`` (what the simulated person sees).
         n_rounds: the most rounds to run (seed 000: five).
-        objects: strokes per class and round (default 20 fibre, 10 matrix, 20 void).
+        objects: strokes per class in the first round (default 20 fibre, 10 matrix, 20 void, as
+            seed 000 paints in every round).
+        correction_objects: strokes per class in the later rounds, where the model was wrong
+            (default: ``objects``).
         target_iou: stop early once every class in ``truth`` reaches this IoU.
         seed: seeds the strokes of each round (round r uses seed + r).
         progress: progress bars of training and prediction.
@@ -83,7 +87,9 @@ def rounds(model: Segmenter, image: np.ndarray, truth: np.ndarray, n_rounds: int
         if focus is not None and not focus.any():
             break  # nothing left to correct
         before = 0 if annotations is None else int(np.count_nonzero(annotations >= 0))
-        annotations = brush_annotations(truth, objects=objects, focus=focus, base=annotations, seed=seed + r, **brush)
+        per_class = objects if r == 0 or correction_objects is None else correction_objects
+        annotations = brush_annotations(truth, objects=per_class, focus=focus, base=annotations, seed=seed + r,
+                                        **brush)
         model.fit(image, annotations, warm_start=r > 0, progress=progress)
         prediction = model.predict(image, progress=progress)
         scores = iou(prediction, truth, classes=classes)
