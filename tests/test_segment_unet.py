@@ -67,7 +67,7 @@ def test_training_is_reproducible_and_seeded(small: tuple[np.ndarray, np.ndarray
 def test_torch_settings_are_restored(small: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
     _, image, ann = small
     before = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled())
-    model = vt.segment.UNet3D(**{**TINY, "num_threads": 2}).fit(image, ann, progress=False)
+    model = vt.segment.UNet3D(**{**TINY, "num_threads": 2, "steps_per_epoch": 1}).fit(image, ann, progress=False)
     model.predict(image, progress=False)
     assert (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()) == before
 

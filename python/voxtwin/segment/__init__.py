@@ -3,12 +3,13 @@
 - :func:`otsu` — multi-Otsu thresholds (scikit-image), the classical baseline;
 - :class:`UNet3D`, :class:`UNet2D` — U-Nets (torch) trained on a few brush annotations
   (-1 = unlabelled), as seed 000's Geometry-Find AI segmentation; sliding-window prediction;
+  ``save``/``load``, and :func:`load_model` for a file of either kind;
 - :func:`iou` — intersection over union per class;
 - :func:`brush_annotations` — simulated brush strokes from a known truth; :func:`rounds` —
   annotate → train → segment rounds;
 - :func:`synthetic_ct` — a forward model turning phase labels into a realistic grey volume.
 
-Importing this module does not import torch; ``UNet3D``/``UNet2D`` do, on first use.
+Importing this module does not import torch; ``UNet3D``, ``UNet2D`` and ``load_model`` do, on first use.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "otsu_thresholds",
     "UNet3D",
     "UNet2D",
+    "load_model",
     "iou",
     "brush_annotations",
     "rounds",
@@ -41,7 +43,7 @@ __all__ = [
     "UNLABELLED",
 ]
 
-_TORCH_NAMES = ("UNet3D", "UNet2D")
+_TORCH_NAMES = ("UNet3D", "UNet2D", "load_model")
 
 
 def __getattr__(name: str) -> Any:

@@ -33,7 +33,7 @@ from .classes import UNLABELLED
 from .network import UNet
 from .windows import blend_weights, pad_to, tiles
 
-__all__ = ["UNet3D", "UNet2D", "torch_device"]
+__all__ = ["UNet3D", "UNet2D", "load_model", "torch_device"]
 
 _FORMAT_VERSION = 1
 _BALANCE = ("none", "sampling", "loss")
@@ -502,3 +502,8 @@ class UNet2D(_UNetSegmenter):
 
 
 _KINDS: dict[str, type[_UNetSegmenter]] = {"UNet3D": UNet3D, "UNet2D": UNet2D}
+
+
+def load_model(path: str | os.PathLike, *, device: str | None = None) -> _UNetSegmenter:
+    """Load a segmenter saved by ``UNet3D.save`` or ``UNet2D.save``, whichever kind the file holds."""
+    return _UNetSegmenter.load(path, device=device)
