@@ -46,6 +46,7 @@ from .materials import VOID, Anisotropic, Isotropic, Material, TransverselyIsotr
 from .phases import phase_counts, phase_fractions
 from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
 from . import gcode
+from . import pipeline
 
 __version__: str = _core.__version__
 

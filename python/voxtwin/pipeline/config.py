@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 # Defaults of every section. The built-in example is sized so that the whole demo runs in a few
-# minutes on two CPU cores (a 64³ scan at 2 µm, 64³ blocks at 4 µm, 2×2 blocks per layer).
+# minutes on two CPU cores (a 96×96×64 scan at 2.5 µm, 64³ blocks at 4 µm, 2×2 blocks per layer).
 DEFAULTS: dict[str, dict[str, Any]] = {
     "run": {"name": "run", "output": "", "seed": 0, "device": "auto", "threads": 0, "progress": True},
     "input": {
@@ -28,8 +28,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "byte_order": "little",  # raw files only
     },
     "builtin": {  # the built-in example: a synthetic CT of a generated fibre composite
-        "shape": [64, 64, 64],
-        "voxel_size": 2.0,
+        "shape": [96, 96, 64],
+        "voxel_size": 2.5,
         "volume_fraction": 0.10,
         "diameter": 15.0,
         "diameter_std": 1.5,
@@ -48,7 +48,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "depth": 2,
         "features": 16,
         "window": 52,
-        "rounds": 1,
+        "steps_per_epoch": 100,
+        "batch_size": 2,
+        "threads": 1,  # torch threads (results are reproducible for a fixed count)
+        "strokes": 20,  # brushed objects per phase ("auto" and "simulated" annotations)
+        "rounds": 1,  # annotate -> train -> segment rounds ("simulated" annotations)
         "annotations": "auto",  # "auto" | "simulated" (built-in example only) | path to an int8 volume
     },
     "characterization": {"fibre_label": 1, "periodic": False},
@@ -60,7 +64,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "max_iter": 10,
     },
     "assembly": {
-        "stacks": ["helicoidal", "quasi_isotropic"],  # names or explicit angle lists
+        # sequence names, explicit angle lists, or { name = "...", angles = [...] }
+        "stacks": ["helicoidal", "quasi_isotropic", {"name": "unidirectional", "angles": [0.0] * 8}],
         "layer_shape": [2, 2],
         "axis": "z",
         "gcode": "",  # a slicer G-code file: its drawing path gives the layout instead of `stacks`
@@ -185,7 +190,8 @@ def _validate(c: dict[str, dict[str, Any]]) -> None:
         c["roi"]["size"] = _int_list("roi", "size", c["roi"]["size"], 3, 1)
     s = c["segmentation"]
     _choice("segmentation", "method", s["method"], ("unet", "otsu", "none"))
-    for key, low in (("classes", 2), ("epochs", 1), ("depth", 1), ("features", 1), ("window", 8), ("rounds", 1)):
+    for key, low in (("classes", 2), ("epochs", 1), ("depth", 1), ("features", 1), ("window", 8), ("rounds", 1),
+                     ("steps_per_epoch", 1), ("batch_size", 1), ("threads", 1), ("strokes", 1)):
         if s[key] < low:
             raise ValueError(f"`segmentation.{key}` must be >= {low}, got segmentation.{key}={s[key]!r}")
     t = c["twins"]
@@ -199,12 +205,15 @@ def _validate(c: dict[str, dict[str, Any]]) -> None:
     if t["max_iter"] < 1:
         raise ValueError(f"`twins.max_iter` must be >= 1, got twins.max_iter={t['max_iter']!r}")
     a = c["assembly"]
+    def angle_list(v: Any) -> bool:
+        return isinstance(v, list) and bool(v) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+
     for i, stack in enumerate(a["stacks"]):
-        ok = isinstance(stack, str) or (
-            isinstance(stack, list) and stack and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in stack)
-        )
-        if not ok:
-            raise ValueError(f"`assembly.stacks[{i}]` must be a sequence name or a list of angles, got {stack!r}")
+        named = isinstance(stack, Mapping) and set(stack) == {"name", "angles"} and isinstance(stack["name"], str) \
+            and stack["name"].replace("_", "").isalnum() and angle_list(stack["angles"])
+        if not (isinstance(stack, str) or angle_list(stack) or named):
+            raise ValueError(f"`assembly.stacks[{i}]` must be a sequence name, a list of angles or "
+                             f"{{ name = \"...\", angles = [...] }}, got {stack!r}")
     if not a["stacks"] and not a["gcode"]:
         raise ValueError("`assembly.stacks` is empty and no `assembly.gcode` is given: nothing to assemble")
     a["layer_shape"] = _int_list("assembly", "layer_shape", a["layer_shape"], 2, 1)
