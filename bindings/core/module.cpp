@@ -10,4 +10,5 @@ PYBIND11_MODULE(_core, m) {
   voxtwin::bind::bind_materials(m);
   voxtwin::bind::bind_phase_counts(m);
   voxtwin::bind::bind_parallel(m);
+  voxtwin::bind::bind_elasticity(m);
 }

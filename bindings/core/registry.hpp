@@ -6,4 +6,5 @@ namespace voxtwin::bind {
 void bind_materials(pybind11::module_& m);
 void bind_phase_counts(pybind11::module_& m);
 void bind_parallel(pybind11::module_& m);
+void bind_elasticity(pybind11::module_& m);
 }  // namespace voxtwin::bind
