@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import _core
+from . import analysis, simulate
 from ._backend import backend_info, cuda_available, get_num_threads, set_num_threads
 from .errors import (
     BackendUnavailableError,
@@ -24,6 +25,7 @@ from .errors import (
 )
 from .materials import VOID, Anisotropic, Isotropic, Material, TransverselyIsotropic, Void, material_library
 from .phases import phase_counts, phase_fractions
+from .simulate import Homogenization, Solution, homogenize, solve
 
 __version__: str = _core.__version__
 
@@ -55,6 +57,12 @@ __all__ = [
     "material_library",
     "phase_counts",
     "phase_fractions",
+    "homogenize",
+    "solve",
+    "Homogenization",
+    "Solution",
+    "simulate",
+    "analysis",
     "VoxtwinError",
     "BackendUnavailableError",
     "CUDAError",
