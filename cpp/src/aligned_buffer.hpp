@@ -3,6 +3,7 @@
 // (first touch places the pages near them).
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 #include <utility>
@@ -20,7 +21,9 @@ class AlignedBuffer {
     data_ = static_cast<T*>(std::aligned_alloc(64, bytes ? bytes : 64));
     if (!data_) throw std::bad_alloc();
     const std::int64_t n = static_cast<std::int64_t>(count);
-#pragma omp parallel for num_threads(get_num_threads()) schedule(static)
+    // Small buffers are filled by one thread: starting a team costs more than it saves.
+    const int threads = static_cast<int>(std::min<std::int64_t>(get_num_threads(), 1 + n / (1 << 18)));
+#pragma omp parallel for num_threads(threads) schedule(static)
     for (std::int64_t i = 0; i < n; ++i) data_[i] = T(0);
   }
   ~AlignedBuffer() { std::free(data_); }

@@ -23,7 +23,7 @@ ElasticityResult solve_elasticity(const VolumeView<const L>& index, const Materi
   if (!index.data) throw std::invalid_argument("`labels` must not be null");
   const bool basic = options.scheme == ElasticityScheme::MoulinecSuquet;
   const double n = static_cast<double>(index.size());
-  double needed = elasticity_memory_bytes(index.shape, options.scheme, sizeof(T), get_num_threads());
+  double needed = elasticity_memory_bytes(index.shape, options.scheme, sizeof(T), detail::solver_threads(index.shape));
   // The CG schemes need the displacement for strain or stress; the basic scheme needs the strain for stress.
   const bool temp_u = !basic && !fields.displacement && (fields.strain || fields.stress);
   const bool temp_strain = basic && !fields.strain && fields.stress;

@@ -395,7 +395,7 @@ ElasticityResult run_cg(const VolumeView<const L>& index, const MaterialTable& t
                         const ElasticityOptions& options, const std::vector<std::uint64_t>& counts, T* u_out) {
   const auto start = std::chrono::steady_clock::now();
   const PaddedGrid g = padded_grid(index.shape.nx, index.shape.ny, index.shape.nz);
-  const int threads = get_num_threads();
+  const int threads = solver_threads(index.shape);
   const std::int64_t comp = g.component();
   const double N = static_cast<double>(g.voxels());
 

@@ -36,7 +36,7 @@ void elasticity_fields(const VolumeView<const L>& index, const MaterialTable& ta
   if (!u && fields.stress && !fields.strain)
     throw std::invalid_argument("elasticity_fields needs a displacement `u` or an input strain field");
 
-#pragma omp parallel for num_threads(get_num_threads()) schedule(static)
+#pragma omp parallel for num_threads(detail::solver_threads(index.shape)) schedule(static)
   for (std::int64_t x = 0; x < g.nx; ++x) {
     for (std::int64_t y = 0; y < g.ny; ++y)
       for (std::int64_t z = 0; z < g.nz; ++z) {
@@ -61,7 +61,7 @@ void elasticity_fields(const VolumeView<const L>& index, const MaterialTable& ta
   }
   if (fields.displacement && u) {
     const double pos_h[3] = {options.voxel_size[0], options.voxel_size[1], options.voxel_size[2]};
-#pragma omp parallel for num_threads(get_num_threads()) schedule(static)
+#pragma omp parallel for num_threads(detail::solver_threads(index.shape)) schedule(static)
     for (std::int64_t x = 0; x < g.nx; ++x)
       for (std::int64_t y = 0; y < g.ny; ++y)
         for (std::int64_t z = 0; z < g.nz; ++z) {

@@ -119,7 +119,7 @@ template <class L>
 std::vector<std::uint64_t> index_counts(const VolumeView<const L>& index, std::size_t table_size) {
   const std::int64_t n = index.size();
   constexpr std::size_t bins = std::size_t(std::numeric_limits<L>::max()) + 1;
-  const int threads = get_num_threads();
+  const int threads = solver_threads(index.shape);
   std::vector<std::vector<std::uint64_t>> partial(threads, std::vector<std::uint64_t>(bins, 0));
 #pragma omp parallel num_threads(threads)
   {
@@ -194,6 +194,12 @@ MixedControl mixed_control(const MacroLoading& loading, const Matrix6& C0) {
       for (int b = 0; b < m.count; ++b) m.reference_inverse(a, b) = inv(a, b);
   }
   return m;
+}
+
+int solver_threads(const Shape3& shape) {
+  constexpr std::int64_t kVoxelsPerThread = 16384;
+  const std::int64_t by_size = std::max<std::int64_t>(1, shape.size() / kVoxelsPerThread);
+  return static_cast<int>(std::min<std::int64_t>({get_num_threads(), by_size, std::max<std::int64_t>(1, shape.nx)}));
 }
 
 double available_host_memory() {

@@ -47,7 +47,7 @@ ElasticityResult basic_scheme_solve(const VolumeView<const L>& index, const Mate
                                     const std::vector<std::uint64_t>& counts, T* strain) {
   const auto start = std::chrono::steady_clock::now();
   const PaddedGrid g = padded_grid(index.shape.nx, index.shape.ny, index.shape.nz);
-  const int threads = get_num_threads();
+  const int threads = solver_threads(index.shape);
   const std::int64_t comp = g.component(), ccomp = comp / 2;
   const double N = static_cast<double>(g.voxels());
   const std::vector<MaterialEntry<T>> entries = material_entries<T>(table);

@@ -156,7 +156,7 @@ class Solution:
             out[int(label)] = {}
             for q in quantities:
                 vals = self._quantity(q)[:, mask].astype(np.float64)
-                hists = [np.histogram(v, bins=bins) for v in vals]
+                hists = [np.histogram(v, bins=bins, range=_histogram_range(v)) for v in vals]
                 out[int(label)][q] = {
                     "mean": vals.mean(axis=1),
                     "std": vals.std(axis=1),
@@ -171,6 +171,13 @@ class Solution:
         if arr is None:
             raise ValueError(f"the {quantity} field was not computed (pass fields=(..., {quantity!r}) to solve)")
         return arr
+
+
+def _histogram_range(v: np.ndarray) -> tuple[float, float]:
+    """The data range, widened when it is (nearly) a single value so that the bins have a width."""
+    lo, hi = float(v.min()), float(v.max())
+    pad = 1e-9 * max(abs(lo), abs(hi), 1e-300)
+    return (lo - pad, hi + pad) if hi - lo < 2 * pad else (lo, hi)
 
 
 def _component_index(component: str | int, names: Sequence[str]) -> int:

@@ -42,6 +42,11 @@ struct MixedControl {
 };
 MixedControl mixed_control(const MacroLoading& loading, const Matrix6& C0);
 
+/// Threads for a grid: voxtwin::get_num_threads(), but at least ~16k voxels and one x-plane per
+/// thread (the solvers pass a barrier several times per iteration; tiny grids run faster alone).
+/// Results do not depend on it.
+int solver_threads(const Shape3& shape);
+
 /// Bytes of memory available to this process now (MemAvailable, capped by a cgroup limit).
 double available_host_memory();
 
