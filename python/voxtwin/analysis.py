@@ -89,8 +89,8 @@ def modulus_rose(C: np.ndarray, plane: str = "xy", n: int = 360) -> tuple[np.nda
 def anisotropy(C: np.ndarray, plane: str = "xy", n: int = 3600) -> float:
     """A_E = max / min Young's modulus in ``plane`` (seed 000, Fig. S21), sampled at ``n`` angles.
 
-    1 for an in-plane isotropic material. The rose is smooth (a ratio of trigonometric polynomials
-    of degree 4), so 3600 samples resolve the extremes to about 1e-6 relative.
+    1 for an in-plane isotropic material. The rose is smooth (the inverse of a trigonometric
+    polynomial of degree 4), so 3600 samples resolve its extremes to about 1e-5 relative.
     """
     _, E = modulus_rose(C, plane, n)
     return float(E.max() / E.min())
