@@ -11,7 +11,7 @@ namespace voxtwin {
 
 double elasticity_memory_bytes(const Shape3& shape, ElasticityScheme scheme, int real_bytes, int threads) {
   require_valid_shape(shape, "shape");
-  if (scheme == ElasticityScheme::MoulinecSuquet) return detail::basic_scheme_memory_bytes(shape, real_bytes);
+  if (scheme == ElasticityScheme::MoulinecSuquet) return detail::basic_scheme_memory_bytes(shape, real_bytes, threads);
   return detail::hex_cg_memory_bytes(shape, scheme == ElasticityScheme::HexFull, real_bytes, threads);
 }
 

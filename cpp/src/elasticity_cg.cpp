@@ -306,11 +306,19 @@ class HexOperator {
   std::vector<double> sums_, dots_;
 };
 
+/// Row scratch blocks for the x-transforms: one per thread, `ncomp` components of nx * nzc complex.
+template <class T>
+std::vector<AlignedBuffer<T>> row_blocks(const PaddedGrid& g, int threads, int ncomp) {
+  std::vector<AlignedBuffer<T>> rows;
+  for (int t = 0; t < threads; ++t) rows.emplace_back(static_cast<std::size_t>(ncomp * 2 * g.nx * g.nzc));
+  return rows;
+}
+
 template <class T, bool Full>
 class ReferencePreconditioner {
  public:
   ReferencePreconditioner(const PaddedGrid& g, const Matrix6& C0, const T ih[3], T* buffer, int threads)
-      : g_(g), fft_(g, buffer), threads_(threads), dots_(g.nx) {
+      : g_(g), threads_(threads), rows_(row_blocks<T>(g, threads, 3)), fft_(g, buffer, rows_[0].get()), dots_(g.nx) {
     for (int i = 0; i < 36; ++i) C0_[i] = static_cast<T>(C0(i / 6, i % 6));
     for (int i = 0; i < 3; ++i) ih_[i] = ih[i];
     // An isotropic reference (the usual case: isotropic phases) takes the closed-form inverse.
@@ -332,17 +340,24 @@ class ReferencePreconditioner {
 
   /// z <- M^-1 z in place (z holds a copy of r on entry); returns r . z.
   double apply(T* z, const T* r) {
-    const std::int64_t comp = g_.component();
+    const std::int64_t comp = g_.component(), row = fft_.row_size();
 #pragma omp parallel num_threads(threads_)
     {
+      T* block = rows_[omp_get_thread_num()].get();
 #pragma omp for schedule(static)
       for (std::int64_t x = 0; x < g_.nx; ++x)
         for (int c = 0; c < 3; ++c) fft_.forward_yz(z + c * comp, x);
 #pragma omp for schedule(static)
       for (std::int64_t y = 0; y < g_.ny; ++y) {
-        for (int c = 0; c < 3; ++c) fft_.forward_x(z + c * comp, y);
-        spectral_row(z, y);
-        for (int c = 0; c < 3; ++c) fft_.inverse_x(z + c * comp, y);
+        for (int c = 0; c < 3; ++c) {
+          fft_.gather_row(z + c * comp, y, block + c * row);
+          fft_.forward_x(block + c * row);
+        }
+        spectral_row(block, y);
+        for (int c = 0; c < 3; ++c) {
+          fft_.inverse_x(block + c * row);
+          fft_.scatter_row(block + c * row, z + c * comp, y);
+        }
       }
 #pragma omp for schedule(static)
       for (std::int64_t x = 0; x < g_.nx; ++x) {
@@ -350,8 +365,8 @@ class ReferencePreconditioner {
         double d = 0;
         for (int c = 0; c < 3; ++c)
           for (std::int64_t y = 0; y < g_.ny; ++y) {
-            const std::int64_t row = c * comp + g_.at(x, y, 0);
-            for (std::int64_t k = 0; k < g_.nz; ++k) d += static_cast<double>(r[row + k]) * z[row + k];
+            const std::int64_t o = c * comp + g_.at(x, y, 0);
+            for (std::int64_t k = 0; k < g_.nz; ++k) d += static_cast<double>(r[o + k]) * z[o + k];
           }
         dots_[x] = d;
       }
@@ -360,14 +375,14 @@ class ReferencePreconditioner {
   }
 
  private:
-  void spectral_row(T* z, std::int64_t y) const {
-    const std::int64_t ccomp = g_.component() / 2;  // complex entries per component
-    Cplx<T>* zc = reinterpret_cast<Cplx<T>*>(z);
+  // The reference operator's inverse on the modes (all x, all kz) of row y, held in a row block.
+  void spectral_row(T* block, std::int64_t y) const {
+    const std::int64_t cblock = g_.nx * g_.nzc;  // complex entries per component
+    Cplx<T>* zc = reinterpret_cast<Cplx<T>*>(block);
     for (std::int64_t x = 0; x < g_.nx; ++x) {
-      const std::int64_t row = (x * g_.ny + y) * g_.nzc;
       for (std::int64_t k = 0; k < g_.nzc; ++k) {
-        const std::int64_t i = row + k;
-        Cplx<T> v[3] = {zc[i], zc[ccomp + i], zc[2 * ccomp + i]};
+        const std::int64_t i = x * g_.nzc + k;
+        Cplx<T> v[3] = {zc[i], zc[cblock + i], zc[2 * cblock + i]};
         if constexpr (Full)
           precondition_full(C0_, ih_, mx_[x], my_[y], mz_[k], scale_, v);
         else if (isotropic_)
@@ -375,15 +390,16 @@ class ReferencePreconditioner {
         else
           precondition_reduced(C0_, ih_, mx_[x], my_[y], mz_[k], scale_, v);
         zc[i] = v[0];
-        zc[ccomp + i] = v[1];
-        zc[2 * ccomp + i] = v[2];
+        zc[cblock + i] = v[1];
+        zc[2 * cblock + i] = v[2];
       }
     }
   }
 
   PaddedGrid g_;
-  SlabFft<T> fft_;
   int threads_;
+  std::vector<AlignedBuffer<T>> rows_;
+  SlabFft<T> fft_;
   T C0_[36], ih_[3], scale_, lambda0_, mu0_;
   bool isotropic_ = false;
   std::vector<AxisMode<T>> mx_, my_, mz_;
@@ -540,7 +556,8 @@ double hex_cg_memory_bytes(const Shape3& shape, bool full_integration, int real_
   const PaddedGrid g = padded_grid(shape.nx, shape.ny, shape.nz);
   const double fields = 4.0 * 3.0 * static_cast<double>(g.component()) * real_bytes;
   const double planes = 2.0 * threads * static_cast<double>(g.ny * g.nz) * (full_integration ? 30 : 6) * real_bytes;
-  return fields + planes + 8.0 * 8.0 * static_cast<double>(g.nx);
+  const double rows = threads * 3.0 * 2.0 * static_cast<double>(g.nx * g.nzc) * real_bytes;
+  return fields + planes + rows + 8.0 * 8.0 * static_cast<double>(g.nx);
 }
 
 template <class T, class L>

@@ -21,6 +21,6 @@ ElasticityResult basic_scheme_solve(const VolumeView<const L>& index, const Mate
 
 /// Work-array bytes of the two schemes.
 double hex_cg_memory_bytes(const Shape3& shape, bool full_integration, int real_bytes, int threads);
-double basic_scheme_memory_bytes(const Shape3& shape, int real_bytes);
+double basic_scheme_memory_bytes(const Shape3& shape, int real_bytes, int threads);
 
 }  // namespace voxtwin::detail

@@ -68,6 +68,15 @@ typename Fftw<T>::plan as_plan(void* p) {
   return static_cast<typename Fftw<T>::plan>(p);
 }
 
+// FFTW's own lock as well, for plans other parts of the process make without ours.
+void planner_thread_safety() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    fftw_make_planner_thread_safe();
+    fftwf_make_planner_thread_safe();
+  });
+}
+
 void require_plan(const void* p, const char* what) {
   if (!p) throw std::runtime_error(std::string("FFTW could not plan the ") + what + " transform");
 }
@@ -75,31 +84,33 @@ void require_plan(const void* p, const char* what) {
 }  // namespace
 
 template <class T>
-SlabFft<T>::SlabFft(const PaddedGrid& g, T* buffer) : g_(g) {
+SlabFft<T>::SlabFft(const PaddedGrid& g, T* buffer, T* row) : g_(g) {
   using F = Fftw<T>;
   using C = typename F::complex;
-  // New-array execution needs the planning alignment on every slab and row: plan unaligned unless
-  // every offset used keeps it.
+  planner_thread_safety();
+  // New-array execution needs the planning alignment on every slab and row block: plan unaligned
+  // unless every offset used keeps it.
   const int base = F::alignment_of(buffer);
-  const bool aligned = F::alignment_of(buffer + g.plane()) == base && F::alignment_of(buffer + 2 * g.nzc) == base &&
-                       F::alignment_of(buffer + g.component()) == base;
-  const unsigned flags = FFTW_ESTIMATE | (aligned ? 0u : FFTW_UNALIGNED);
+  const bool slabs_aligned = F::alignment_of(buffer + g.plane()) == base && F::alignment_of(buffer + g.component()) == base;
+  const int row_base = F::alignment_of(row);
+  const bool rows_aligned = F::alignment_of(row + row_size()) == row_base;
+  const unsigned slab_flags = FFTW_ESTIMATE | (slabs_aligned ? 0u : FFTW_UNALIGNED);
+  const unsigned row_flags = FFTW_ESTIMATE | (rows_aligned ? 0u : FFTW_UNALIGNED);
   const int n2[2] = {static_cast<int>(g.ny), static_cast<int>(g.nz)};
   const int real_embed[2] = {static_cast<int>(g.ny), static_cast<int>(g.nzp)};
   const int cplx_embed[2] = {static_cast<int>(g.ny), static_cast<int>(g.nzc)};
   const int n1[1] = {static_cast<int>(g.nx)};
-  const int stride_x = static_cast<int>(g.ny * g.nzc);
+  const int stride = static_cast<int>(g.nzc);
   C* cbuf = reinterpret_cast<C*>(buffer);
+  C* crow = reinterpret_cast<C*>(row);
   std::lock_guard<std::mutex> lock(planner_mutex());
-  yz_forward_ = F::r2c(2, n2, 1, buffer, real_embed, 1, 0, cbuf, cplx_embed, 1, 0, flags);
+  yz_forward_ = F::r2c(2, n2, 1, buffer, real_embed, 1, 0, cbuf, cplx_embed, 1, 0, slab_flags);
   require_plan(yz_forward_, "forward (y, z)");
-  yz_inverse_ = F::c2r(2, n2, 1, cbuf, cplx_embed, 1, 0, buffer, real_embed, 1, 0, flags);
+  yz_inverse_ = F::c2r(2, n2, 1, cbuf, cplx_embed, 1, 0, buffer, real_embed, 1, 0, slab_flags);
   require_plan(yz_inverse_, "inverse (y, z)");
-  x_forward_ = F::c2c(1, n1, static_cast<int>(g.nzc), cbuf, nullptr, stride_x, 1, cbuf, nullptr, stride_x, 1,
-                      FFTW_FORWARD, flags);
+  x_forward_ = F::c2c(1, n1, stride, crow, nullptr, stride, 1, crow, nullptr, stride, 1, FFTW_FORWARD, row_flags);
   require_plan(x_forward_, "forward x");
-  x_inverse_ = F::c2c(1, n1, static_cast<int>(g.nzc), cbuf, nullptr, stride_x, 1, cbuf, nullptr, stride_x, 1,
-                      FFTW_BACKWARD, flags);
+  x_inverse_ = F::c2c(1, n1, stride, crow, nullptr, stride, 1, crow, nullptr, stride, 1, FFTW_BACKWARD, row_flags);
   require_plan(x_inverse_, "inverse x");
 }
 
@@ -123,15 +134,29 @@ void SlabFft<T>::inverse_yz(T* comp, std::int64_t x) const {
 }
 
 template <class T>
-void SlabFft<T>::forward_x(T* comp, std::int64_t y) const {
-  auto* row = reinterpret_cast<typename Fftw<T>::complex*>(comp) + y * g_.nzc;
-  Fftw<T>::exec_c2c(as_plan<T>(x_forward_), row, row);
+void SlabFft<T>::gather_row(const T* comp, std::int64_t y, T* block) const {
+  const std::int64_t len = 2 * g_.nzc;  // reals per (x, y) row of kz
+  for (std::int64_t x = 0; x < g_.nx; ++x)
+    std::memcpy(block + x * len, comp + (x * g_.ny + y) * len, static_cast<std::size_t>(len) * sizeof(T));
 }
 
 template <class T>
-void SlabFft<T>::inverse_x(T* comp, std::int64_t y) const {
-  auto* row = reinterpret_cast<typename Fftw<T>::complex*>(comp) + y * g_.nzc;
-  Fftw<T>::exec_c2c(as_plan<T>(x_inverse_), row, row);
+void SlabFft<T>::scatter_row(const T* block, T* comp, std::int64_t y) const {
+  const std::int64_t len = 2 * g_.nzc;
+  for (std::int64_t x = 0; x < g_.nx; ++x)
+    std::memcpy(comp + (x * g_.ny + y) * len, block + x * len, static_cast<std::size_t>(len) * sizeof(T));
+}
+
+template <class T>
+void SlabFft<T>::forward_x(T* block) const {
+  auto* c = reinterpret_cast<typename Fftw<T>::complex*>(block);
+  Fftw<T>::exec_c2c(as_plan<T>(x_forward_), c, c);
+}
+
+template <class T>
+void SlabFft<T>::inverse_x(T* block) const {
+  auto* c = reinterpret_cast<typename Fftw<T>::complex*>(block);
+  Fftw<T>::exec_c2c(as_plan<T>(x_inverse_), c, c);
 }
 
 template class SlabFft<float>;

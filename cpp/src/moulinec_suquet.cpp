@@ -36,9 +36,10 @@ double frequency(std::int64_t m, std::int64_t n, double h, bool& nyquist) {
 
 }  // namespace
 
-double basic_scheme_memory_bytes(const Shape3& shape, int real_bytes) {
+double basic_scheme_memory_bytes(const Shape3& shape, int real_bytes, int threads) {
   const PaddedGrid g = padded_grid(shape.nx, shape.ny, shape.nz);
-  return 2.0 * kStrainComponents * static_cast<double>(g.component()) * real_bytes + 16.0 * g.nx;
+  const double rows = threads * kStrainComponents * 2.0 * static_cast<double>(g.nx * g.nzc) * real_bytes;
+  return 2.0 * kStrainComponents * static_cast<double>(g.component()) * real_bytes + rows + 16.0 * g.nx;
 }
 
 template <class T, class L>
@@ -48,7 +49,7 @@ ElasticityResult basic_scheme_solve(const VolumeView<const L>& index, const Mate
   const auto start = std::chrono::steady_clock::now();
   const PaddedGrid g = padded_grid(index.shape.nx, index.shape.ny, index.shape.nz);
   const int threads = solver_threads(index.shape);
-  const std::int64_t comp = g.component(), ccomp = comp / 2;
+  const std::int64_t comp = g.component();
   const double N = static_cast<double>(g.voxels());
   const std::vector<MaterialEntry<T>> entries = material_entries<T>(table);
   const Matrix6 C0 = basic_scheme_reference(table, counts);
@@ -58,7 +59,10 @@ ElasticityResult basic_scheme_solve(const VolumeView<const L>& index, const Mate
   AlignedBuffer<T> eps_buf(static_cast<std::size_t>(kStrainComponents * comp));
   AlignedBuffer<T> tau_buf(static_cast<std::size_t>(kStrainComponents * comp));
   T *eps = eps_buf.get(), *tau = tau_buf.get();
-  SlabFft<T> fft(g, tau);
+  std::vector<AlignedBuffer<T>> rows;  // per-thread row blocks of the x-transforms
+  for (int t = 0; t < threads; ++t) rows.emplace_back(static_cast<std::size_t>(kStrainComponents * 2 * g.nx * g.nzc));
+  SlabFft<T> fft(g, tau, rows[0].get());
+  const std::int64_t row = fft.row_size(), cblock = g.nx * g.nzc;
 
   // Frequencies per axis, in 1/µm (the 2 pi cancels in Gamma0, homogeneous of degree 0).
   std::vector<double> fx(g.nx), fy(g.ny), fz(g.nzc);
@@ -129,7 +133,7 @@ ElasticityResult basic_scheme_solve(const VolumeView<const L>& index, const Mate
 
   ElasticityResult result;
   result.reference_C = C0;
-  result.memory_bytes = basic_scheme_memory_bytes(index.shape, sizeof(T));
+  result.memory_bytes = basic_scheme_memory_bytes(index.shape, sizeof(T), threads);
   set_uniform_strain();
   double first = 0;
   result.residuals.push_back(1.0);
@@ -144,38 +148,45 @@ ElasticityResult basic_scheme_solve(const VolumeView<const L>& index, const Mate
       dE[mc.components[a]] = s;
     }
     E += dE;
-    Cplx<T>* tc = reinterpret_cast<Cplx<T>*>(tau);
 #pragma omp parallel num_threads(threads)
     {
+      T* block = rows[omp_get_thread_num()].get();
+      Cplx<T>* tc = reinterpret_cast<Cplx<T>*>(block);
 #pragma omp for schedule(static)
       for (std::int64_t x = 0; x < g.nx; ++x)
         for (int c = 0; c < 6; ++c) fft.forward_yz(tau + c * comp, x);
 #pragma omp for schedule(static)
       for (std::int64_t y = 0; y < g.ny; ++y) {
-        for (int c = 0; c < 6; ++c) fft.forward_x(tau + c * comp, y);
+        for (int c = 0; c < 6; ++c) {
+          fft.gather_row(tau + c * comp, y, block + c * row);
+          fft.forward_x(block + c * row);
+        }
         for (std::int64_t x = 0; x < g.nx; ++x)
           for (std::int64_t k = 0; k < g.nzc; ++k) {
-            const std::int64_t i = (x * g.ny + y) * g.nzc + k;
+            const std::int64_t i = x * g.nzc + k;
             Cplx<T> v[6], in6[6];
             if (x == 0 && y == 0 && k == 0) {
               for (int c = 0; c < 6; ++c) v[c] = Cplx<T>{static_cast<T>(N * dE[c]), T(0)};
             } else if ((nqx[x] || nqy[y] || nqz[k]) && !self_paired(x, y, k)) {
               // +n/2 and -n/2 are one mode, and the continuous Gamma0 differs between the two
               // signs: as Moulinec & Suquet (1998), Gamma0 = C0^-1 there (the stress is driven to 0).
-              for (int c = 0; c < 6; ++c) in6[c] = tc[c * ccomp + i];
+              for (int c = 0; c < 6; ++c) in6[c] = tc[c * cblock + i];
               for (int r = 0; r < 6; ++r) {
                 Cplx<T> acc{0, 0};
                 for (int c = 0; c < 6; ++c) acc = cadd(acc, cscale(in6[c], -S0t[6 * r + c]));
                 v[r] = acc;
               }
             } else {
-              for (int c = 0; c < 6; ++c) v[c] = tc[c * ccomp + i];
+              for (int c = 0; c < 6; ++c) v[c] = tc[c * cblock + i];
               const T xi[3] = {static_cast<T>(fx[x]), static_cast<T>(fy[y]), static_cast<T>(fz[k])};
               green_basic(C0t, xi, v);
             }
-            for (int c = 0; c < 6; ++c) tc[c * ccomp + i] = v[c];
+            for (int c = 0; c < 6; ++c) tc[c * cblock + i] = v[c];
           }
-        for (int c = 0; c < 6; ++c) fft.inverse_x(tau + c * comp, y);
+        for (int c = 0; c < 6; ++c) {
+          fft.inverse_x(block + c * row);
+          fft.scatter_row(block + c * row, tau + c * comp, y);
+        }
       }
 #pragma omp for schedule(static)
       for (std::int64_t x = 0; x < g.nx; ++x) {

@@ -310,13 +310,15 @@ def _run(st: _Setup, strain: np.ndarray, stress: np.ndarray, controlled: list[bo
 
 
 class _Monitor:
-    """Per-iteration callback: keeps a progress bar's postfix current (and lets Ctrl-C through)."""
+    """Per-iteration callback from the C++ loop: runs Python once per iteration, so Ctrl-C stops a
+    long solve (KeyboardInterrupt propagates through the solver), and keeps a progress bar current."""
 
     def __init__(self, bar: Any) -> None:
         self.bar = bar
 
     def __call__(self, iteration: int, residual: float) -> bool:
-        self.bar.set_postfix_str(f"it {iteration}, res {residual:.1e}", refresh=False)
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"it {iteration}, res {residual:.1e}", refresh=False)
         return True
 
 
@@ -356,7 +358,7 @@ def homogenize(labels_or_cv: Any, materials: dict[int, Material], voxel_size: fl
     reference = np.zeros((6, 6))
     start = time.perf_counter()
     bar = progress_bar(len(cases), desc="homogenize", enabled=progress, unit="case")
-    monitor = _Monitor(bar) if progress else None
+    monitor = _Monitor(bar if progress else None)
     try:
         for k, case in enumerate(cases):
             strain = np.zeros(6)
@@ -399,7 +401,7 @@ def _effective_cte(C: np.ndarray, thermal_stress: np.ndarray) -> np.ndarray:
 
 def solve(labels_or_cv: Any, materials: dict[int, Material], strain: Sequence[float | None] | Mapping[str, float] | None = None,
           stress: Sequence[float | None] | Mapping[str, float] | None = None, delta_T: float = 0.0,
-          voxel_size: float | Sequence[float] = 1.0, tol: float = 1e-5, device: str = "auto", *,
+          tol: float = 1e-5, device: str = "auto", voxel_size: float | Sequence[float] = 1.0, *,
           scheme: Scheme = "hex8r", precision: Precision | None = None, max_iter: int = 1000, strict: bool = False,
           fields: Sequence[str] = _FIELDS, progress: bool = True, axes: np.ndarray | None = None) -> Solution:
     """Strain, stress and displacement fields of one loading of a periodic voxel model.
@@ -424,7 +426,7 @@ def solve(labels_or_cv: Any, materials: dict[int, Material], strain: Sequence[fl
     start = time.perf_counter()
     bar = progress_bar(1, desc="solve", enabled=progress, unit="solve")
     try:
-        out = _run(st, e, s, controlled, dT, wanted, _Monitor(bar) if progress else None)
+        out = _run(st, e, s, controlled, dT, wanted, _Monitor(bar if progress else None))
         bar.update(1)
     finally:
         bar.close()
