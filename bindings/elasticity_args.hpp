@@ -96,4 +96,31 @@ py::object field_array(bool wanted, int ncomp, const Shape3& s, T** ptr) {
   return std::move(a);
 }
 
+/// True when `index` is a uint16 array (composite-voxel tables); uint8 otherwise (checked later).
+inline bool is_uint16(const py::handle& index) {
+  return py::isinstance<py::array>(index) &&
+         py::reinterpret_borrow<py::array>(index).dtype().equal(py::dtype::of<std::uint16_t>());
+}
+
+/// Checks the index volume, allocates the requested fields, runs solve(view, fields) without the
+/// GIL and returns the result dict with the fields.
+template <class T, class L, class Solve>
+py::dict run_solver(const py::handle& index, bool want_u, bool want_strain, bool want_stress, Solve&& solve) {
+  const auto view = volume_in<L>(index, "labels");
+  ElasticityFields<T> f;
+  py::object u = field_array<T>(want_u, 3, view.shape, &f.displacement);
+  py::object e = field_array<T>(want_strain, 6, view.shape, &f.strain);
+  py::object s = field_array<T>(want_stress, 6, view.shape, &f.stress);
+  ElasticityResult r;
+  {
+    py::gil_scoped_release release;
+    r = solve(view, f);
+  }
+  py::dict d = result_dict(r);
+  d["displacement"] = u;
+  d["strain"] = e;
+  d["stress"] = s;
+  return d;
+}
+
 }  // namespace voxtwin::bind

@@ -18,6 +18,7 @@
 #include "fft_r2c.cuh"
 #include "voxtwin/detail/elasticity_setup.hpp"
 #include "voxtwin/detail/hex_element.hpp"
+#include "voxtwin/detail/mixed_pcg.hpp"
 #include "voxtwin/detail/reference_medium.hpp"
 #include "voxtwin/errors.hpp"
 
@@ -268,182 +269,156 @@ void sum_partials(const DeviceBuffer<double>& partial, int blocks, int K, double
     for (int k = 0; k < K; ++k) out[k] += host[static_cast<std::size_t>(b) * K + k];
 }
 
-bool is_isotropic(const Matrix6& C0, double& lambda, double& mu) {
-  lambda = C0(0, 1);
-  mu = C0(3, 3);
-  Matrix6 iso = Matrix6::Zero();
-  for (int i = 0; i < 3; ++i) {
-    for (int j = 0; j < 3; ++j) iso(i, j) = lambda;
-    iso(i, i) = lambda + 2 * mu;
-    iso(i + 3, i + 3) = mu;
+/// The vector operations of detail::mixed_pcg on the GPU (see the file comment for the memory).
+template <class L, bool Full>
+class CudaOps {
+ public:
+  CudaOps(const PaddedGrid& g, const VolumeView<const L>& index, const std::vector<MaterialEntry<float>>& entries,
+          const Matrix6& C0, const ElasticityOptions& options, CufftR2C& fft)
+      : g_(g),
+        comp_(g.component()),
+        fft_(fft),
+        x_(3 * comp_),
+        r_(3 * comp_),
+        p_(3 * comp_),
+        q_(3 * comp_),
+        labels_(static_cast<std::size_t>(g.voxels())),
+        work_(std::max<std::size_t>(fft.work_bytes(), 1)),
+        entries_(entries.size()),
+        partial_(kMaxBlocks * 6),
+        axes_(static_cast<std::size_t>(g.nx + g.ny + g.nzc)),
+        nb_vox_(blocks_for(g.voxels())),
+        nb_ent_(blocks_for(3 * g.voxels())),
+        nb_modes_(blocks_for(g.nx * g.ny * g.nzc)) {
+    fft_.set_work_area(work_.get());
+    const std::int64_t n = g.voxels();
+    VOXTWIN_CUDA_CHECK(cudaMemcpy(labels_.get(), index.data, static_cast<std::size_t>(n) * sizeof(L), cudaMemcpyHostToDevice));
+    VOXTWIN_CUDA_CHECK(cudaMemcpy(entries_.get(), entries.data(), entries.size() * sizeof(MaterialEntry<float>),
+                                  cudaMemcpyHostToDevice));
+    std::vector<AxisMode<float>> modes;
+    for (std::int64_t i = 0; i < g.nx; ++i) modes.push_back(detail::axis_mode<float>(i, g.nx));
+    for (std::int64_t i = 0; i < g.ny; ++i) modes.push_back(detail::axis_mode<float>(i, g.ny));
+    for (std::int64_t i = 0; i < g.nzc; ++i) modes.push_back(detail::axis_mode<float>(i, g.nz));
+    VOXTWIN_CUDA_CHECK(cudaMemcpy(axes_.get(), modes.data(), modes.size() * sizeof(AxisMode<float>), cudaMemcpyHostToDevice));
+    for (DeviceBuffer<float>* b : {&x_, &r_, &p_, &q_})
+      VOXTWIN_CUDA_CHECK(cudaMemset(b->get(), 0, 3 * comp_ * sizeof(float)));
+
+    args_.g = g;
+    args_.labels = labels_.get();
+    args_.entries = entries_.get();
+    for (int i = 0; i < 3; ++i) args_.ih[i] = static_cast<float>(1.0 / options.voxel_size[i]);
+    sp_.g = g;
+    for (int i = 0; i < 36; ++i) sp_.C0[i] = static_cast<float>(C0(i / 6, i % 6));
+    double lambda = 0, mu = 0;
+    sp_.isotropic = detail::isotropic_parameters(C0, lambda, mu);
+    sp_.lambda0 = static_cast<float>(lambda);
+    sp_.mu0 = static_cast<float>(mu);
+    for (int i = 0; i < 3; ++i) sp_.ih[i] = args_.ih[i];
+    sp_.scale = static_cast<float>(1.0 / static_cast<double>(g.voxels()));
+    sp_.mx = axes_.get();
+    sp_.my = axes_.get() + g.nx;
+    sp_.mz = axes_.get() + g.nx + g.ny;
   }
-  return (C0 - iso).cwiseAbs().maxCoeff() <= 1e-12 * C0.cwiseAbs().maxCoeff();
-}
+
+  double apply(bool with_p, const double E[6], double dT, double* sigma_sum) {
+    set_load(E, dT);
+    const float* p = with_p ? p_.get() : nullptr;
+    apply_kernel<L, Full><<<nb_vox_, kThreads>>>(args_, p, q_.get(), partial_.get());
+    VOXTWIN_CUDA_CHECK_LAUNCH();
+    double dot = 0;
+    sum_partials(partial_, nb_vox_, 1, &dot);
+    if (sigma_sum) {
+      stress_sum_kernel<L, Full><<<nb_vox_, kThreads>>>(args_, p, partial_.get());
+      VOXTWIN_CUDA_CHECK_LAUNCH();
+      sum_partials(partial_, nb_vox_, 6, sigma_sum);
+    }
+    return dot;
+  }
+  void negate_into_residual() {
+    negate_copy_kernel<<<nb_ent_, kThreads>>>(g_, r_.get(), q_.get());
+    VOXTWIN_CUDA_CHECK_LAUNCH();
+  }
+  double precondition() {
+    float* q = q_.get();
+    for (int c = 0; c < 3; ++c) fft_.forward(q + c * comp_);
+    spectral_kernel<Full><<<nb_modes_, kThreads>>>(sp_, reinterpret_cast<Cplx<float>*>(q));
+    VOXTWIN_CUDA_CHECK_LAUNCH();
+    for (int c = 0; c < 3; ++c) fft_.inverse(q + c * comp_);
+    dot_kernel<<<nb_ent_, kThreads>>>(g_, r_.get(), q, partial_.get());
+    VOXTWIN_CUDA_CHECK_LAUNCH();
+    double d = 0;
+    sum_partials(partial_, nb_ent_, 1, &d);
+    return d;
+  }
+  void copy_direction() {
+    VOXTWIN_CUDA_CHECK(cudaMemcpy(p_.get(), q_.get(), 3 * comp_ * sizeof(float), cudaMemcpyDeviceToDevice));
+  }
+  void update(double alpha) {
+    update_kernel<<<nb_ent_, kThreads>>>(g_, static_cast<float>(alpha), x_.get(), r_.get(), p_.get(), q_.get());
+    VOXTWIN_CUDA_CHECK_LAUNCH();
+  }
+  void direction(double beta) {
+    direction_kernel<<<nb_ent_, kThreads>>>(g_, static_cast<float>(beta), p_.get(), q_.get());
+    VOXTWIN_CUDA_CHECK_LAUNCH();
+  }
+  void stress_sum(const double E[6], double dT, double out[6]) {
+    set_load(E, dT);
+    stress_sum_kernel<L, Full><<<nb_vox_, kThreads>>>(args_, x_.get(), partial_.get());
+    VOXTWIN_CUDA_CHECK_LAUNCH();
+    sum_partials(partial_, nb_vox_, 6, out);
+  }
+  /// Downloads the solution x as a compact [c][x][y][z] host array (q is free by then).
+  void copy_solution(float* out) {
+    compact_kernel<<<nb_ent_, kThreads>>>(g_, x_.get(), q_.get());
+    VOXTWIN_CUDA_CHECK_LAUNCH();
+    VOXTWIN_CUDA_CHECK(cudaMemcpy(out, q_.get(), 3 * static_cast<std::size_t>(g_.voxels()) * sizeof(float),
+                                  cudaMemcpyDeviceToHost));
+  }
+
+ private:
+  void set_load(const double E[6], double dT) {
+    for (int i = 0; i < 6; ++i) args_.E[i] = static_cast<float>(E[i]);
+    args_.dT = static_cast<float>(dT);
+  }
+
+  PaddedGrid g_;
+  std::int64_t comp_;
+  CufftR2C& fft_;
+  DeviceBuffer<float> x_, r_, p_, q_;
+  DeviceBuffer<L> labels_;
+  DeviceBuffer<unsigned char> work_;
+  DeviceBuffer<MaterialEntry<float>> entries_;
+  DeviceBuffer<double> partial_;
+  DeviceBuffer<AxisMode<float>> axes_;
+  int nb_vox_, nb_ent_, nb_modes_;
+  OperatorArgs<L> args_{};
+  SpectralArgs sp_{};
+};
 
 template <class L, bool Full>
 ElasticityResult run_cg(const VolumeView<const L>& index, const MaterialTable& table, const MacroLoading& loading,
                         const ElasticityOptions& options, const std::vector<std::uint64_t>& counts, float* u_out) {
   const auto start = std::chrono::steady_clock::now();
   const PaddedGrid g = detail::padded_grid(index.shape.nx, index.shape.ny, index.shape.nz);
-  const std::int64_t comp = g.component(), N = g.voxels();
-  const double Nd = static_cast<double>(N);
   const std::vector<MaterialEntry<float>> entries = detail::material_entries<float>(table);
   const Matrix6 C0 = detail::reference_stiffness(table, counts);
-  const detail::MixedControl mc = detail::mixed_control(loading, C0);
-  const int m = mc.count;
 
   // Plans first (no work area yet), then the memory check, then the allocations.
   CufftR2C fft(g);
-  const double needed = 4.0 * 3.0 * comp * sizeof(float) + static_cast<double>(N) * sizeof(L) +
+  const double needed = 4.0 * 3.0 * g.component() * sizeof(float) + static_cast<double>(g.voxels()) * sizeof(L) +
                         static_cast<double>(fft.work_bytes()) + entries.size() * sizeof(MaterialEntry<float>) +
                         kMaxBlocks * 6.0 * sizeof(double) + (g.nx + g.ny + g.nzc) * sizeof(AxisMode<float>);
   std::size_t free_bytes = 0, total_bytes = 0;
   VOXTWIN_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   detail::require_memory(needed, static_cast<double>(free_bytes), "GPU");
 
-  DeviceBuffer<float> xb(3 * comp), rb(3 * comp), pb(3 * comp), qb(3 * comp);
-  DeviceBuffer<L> labels(static_cast<std::size_t>(N));
-  DeviceBuffer<unsigned char> work(std::max<std::size_t>(fft.work_bytes(), 1));
-  DeviceBuffer<MaterialEntry<float>> d_entries(entries.size());
-  DeviceBuffer<double> partial(kMaxBlocks * 6);
-  DeviceBuffer<AxisMode<float>> axes(static_cast<std::size_t>(g.nx + g.ny + g.nzc));
-  fft.set_work_area(work.get());
-  VOXTWIN_CUDA_CHECK(cudaMemcpy(labels.get(), index.data, static_cast<std::size_t>(N) * sizeof(L), cudaMemcpyHostToDevice));
-  VOXTWIN_CUDA_CHECK(cudaMemcpy(d_entries.get(), entries.data(), entries.size() * sizeof(MaterialEntry<float>),
-                                cudaMemcpyHostToDevice));
-  std::vector<AxisMode<float>> modes;
-  for (std::int64_t i = 0; i < g.nx; ++i) modes.push_back(detail::axis_mode<float>(i, g.nx));
-  for (std::int64_t i = 0; i < g.ny; ++i) modes.push_back(detail::axis_mode<float>(i, g.ny));
-  for (std::int64_t i = 0; i < g.nzc; ++i) modes.push_back(detail::axis_mode<float>(i, g.nz));
-  VOXTWIN_CUDA_CHECK(cudaMemcpy(axes.get(), modes.data(), modes.size() * sizeof(AxisMode<float>), cudaMemcpyHostToDevice));
-  for (DeviceBuffer<float>* b : {&xb, &rb, &pb, &qb})
-    VOXTWIN_CUDA_CHECK(cudaMemset(b->get(), 0, 3 * comp * sizeof(float)));
-  float *x = xb.get(), *r = rb.get(), *p = pb.get(), *q = qb.get();
-
-  OperatorArgs<L> args{};
-  args.g = g;
-  args.labels = labels.get();
-  args.entries = d_entries.get();
-  for (int i = 0; i < 3; ++i) args.ih[i] = static_cast<float>(1.0 / options.voxel_size[i]);
-  SpectralArgs sp{};
-  sp.g = g;
-  for (int i = 0; i < 36; ++i) sp.C0[i] = static_cast<float>(C0(i / 6, i % 6));
-  double lambda = 0, mu = 0;
-  sp.isotropic = is_isotropic(C0, lambda, mu);
-  sp.lambda0 = static_cast<float>(lambda);
-  sp.mu0 = static_cast<float>(mu);
-  for (int i = 0; i < 3; ++i) sp.ih[i] = args.ih[i];
-  sp.scale = static_cast<float>(1.0 / Nd);
-  sp.mx = axes.get();
-  sp.my = axes.get() + g.nx;
-  sp.mz = axes.get() + g.nx + g.ny;
-
-  const int nb_vox = blocks_for(N), nb_ent = blocks_for(3 * N), nb_modes = blocks_for(g.nx * g.ny * g.nzc);
-  auto apply = [&](const float* pu, const double E[6], double dT, double* sigma_sum) {
-    for (int i = 0; i < 6; ++i) args.E[i] = static_cast<float>(E[i]);
-    args.dT = static_cast<float>(dT);
-    apply_kernel<L, Full><<<nb_vox, kThreads>>>(args, pu, q, partial.get());
-    VOXTWIN_CUDA_CHECK_LAUNCH();
-    double dot = 0;
-    sum_partials(partial, nb_vox, 1, &dot);
-    if (sigma_sum) {
-      stress_sum_kernel<L, Full><<<nb_vox, kThreads>>>(args, pu, partial.get());
-      VOXTWIN_CUDA_CHECK_LAUNCH();
-      sum_partials(partial, nb_vox, 6, sigma_sum);
-    }
-    return dot;
-  };
-  // z <- M^-1 z in place (z = q holds a copy of r); returns r . z.
-  auto precondition = [&]() {
-    for (int c = 0; c < 3; ++c) fft.forward(q + c * comp);
-    spectral_kernel<Full><<<nb_modes, kThreads>>>(sp, reinterpret_cast<Cplx<float>*>(q));
-    VOXTWIN_CUDA_CHECK_LAUNCH();
-    for (int c = 0; c < 3; ++c) fft.inverse(q + c * comp);
-    dot_kernel<<<nb_ent, kThreads>>>(g, r, q, partial.get());
-    VOXTWIN_CUDA_CHECK_LAUNCH();
-    double d = 0;
-    sum_partials(partial, nb_ent, 1, &d);
-    return d;
-  };
-  auto precondition_e = [&](const double* re, double* ze) {
-    for (int a = 0; a < m; ++a) {
-      ze[a] = 0;
-      for (int b = 0; b < m; ++b) ze[a] += mc.reference_inverse(a, b) * re[b] / Nd;
-    }
-  };
-  auto dot_e = [&](const double* a, const double* b) {
-    double s = 0;
-    for (int i = 0; i < m; ++i) s += a[i] * b[i];
-    return s;
-  };
-
-  ElasticityResult result;
+  CudaOps<L, Full> ops(g, index, entries, C0, options, fft);
+  ElasticityResult result =
+      detail::mixed_pcg(ops, detail::mixed_control(loading, C0), loading, options, static_cast<double>(g.voxels()));
+  if (u_out) ops.copy_solution(u_out);
+  VOXTWIN_CUDA_CHECK(cudaDeviceSynchronize());
   result.reference_C = C0;
   result.memory_bytes = needed;
-
-  double Efix[6], ssum[6];
-  for (int i = 0; i < 6; ++i) Efix[i] = mc.fixed_strain[i];
-  apply(nullptr, Efix, loading.delta_T, ssum);
-  negate_copy_kernel<<<nb_ent, kThreads>>>(g, r, q);
-  VOXTWIN_CUDA_CHECK_LAUNCH();
-  double xe[6] = {0}, re[6] = {0}, pe[6] = {0}, qe[6] = {0}, ze[6] = {0};
-  for (int a = 0; a < m; ++a) re[a] = Nd * loading.stress[mc.components[a]] - ssum[mc.components[a]];
-  precondition_e(re, ze);
-  double rz = precondition() + dot_e(re, ze);
-  VOXTWIN_CUDA_CHECK(cudaMemcpy(p, q, 3 * comp * sizeof(float), cudaMemcpyDeviceToDevice));
-  for (int a = 0; a < m; ++a) pe[a] = ze[a];
-  const double res0 = std::sqrt(std::max(rz, 0.0));
-  result.residuals.push_back(res0 > 0 ? 1.0 : 0.0);
-  result.converged = res0 == 0.0;
-
-  for (int it = 1; it <= options.max_iter && !result.converged; ++it) {
-    double Ep[6] = {0, 0, 0, 0, 0, 0}, ss[6];
-    for (int a = 0; a < m; ++a) Ep[mc.components[a]] = pe[a];
-    double pq = apply(p, Ep, 0.0, m ? ss : nullptr);
-    for (int a = 0; a < m; ++a) qe[a] = ss[mc.components[a]];
-    pq += dot_e(pe, qe);
-    if (!(pq > 0)) break;
-    const double alpha = rz / pq;
-    update_kernel<<<nb_ent, kThreads>>>(g, static_cast<float>(alpha), x, r, p, q);
-    VOXTWIN_CUDA_CHECK_LAUNCH();
-    for (int a = 0; a < m; ++a) {
-      xe[a] += alpha * pe[a];
-      re[a] -= alpha * qe[a];
-    }
-    precondition_e(re, ze);
-    const double rz_new = precondition() + dot_e(re, ze);
-    const double res = std::sqrt(std::max(rz_new, 0.0)) / res0;
-    result.residuals.push_back(res);
-    result.iterations = it;
-    if (res <= options.tol) {
-      result.converged = true;
-      break;
-    }
-    if (options.monitor && !options.monitor(it, res)) break;
-    const float beta = static_cast<float>(rz_new / rz);
-    rz = rz_new;
-    direction_kernel<<<nb_ent, kThreads>>>(g, beta, p, q);
-    VOXTWIN_CUDA_CHECK_LAUNCH();
-    for (int a = 0; a < m; ++a) pe[a] = ze[a] + static_cast<double>(beta) * pe[a];
-  }
-  if (options.monitor && result.converged) options.monitor(result.iterations, result.residuals.back());
-
-  for (int i = 0; i < 6; ++i) result.mean_strain[i] = mc.fixed_strain[i];
-  for (int a = 0; a < m; ++a) result.mean_strain[mc.components[a]] = xe[a];
-  for (int i = 0; i < 6; ++i) args.E[i] = static_cast<float>(result.mean_strain[i]);
-  args.dT = static_cast<float>(loading.delta_T);
-  stress_sum_kernel<L, Full><<<nb_vox, kThreads>>>(args, x, partial.get());
-  VOXTWIN_CUDA_CHECK_LAUNCH();
-  double total[6];
-  sum_partials(partial, nb_vox, 6, total);
-  for (int i = 0; i < 6; ++i) result.mean_stress[i] = total[i] / Nd;
-
-  if (u_out) {
-    compact_kernel<<<nb_ent, kThreads>>>(g, x, q);
-    VOXTWIN_CUDA_CHECK_LAUNCH();
-    VOXTWIN_CUDA_CHECK(cudaMemcpy(u_out, q, 3 * static_cast<std::size_t>(N) * sizeof(float), cudaMemcpyDeviceToHost));
-  }
-  VOXTWIN_CUDA_CHECK(cudaDeviceSynchronize());
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

@@ -1,6 +1,8 @@
 #include <pybind11/eigen.h>
 #include <pybind11/stl.h>
 
+#include <type_traits>
+
 #include "elasticity_args.hpp"
 #include "registry.hpp"
 #include "voxtwin/detail/elasticity_setup.hpp"
@@ -12,32 +14,15 @@ namespace voxtwin::bind {
 
 namespace {
 
-template <class T, class L>
-py::dict run(const py::handle& index, const MaterialTable& table, const MacroLoading& loading,
-             const ElasticityOptions& options, bool want_u, bool want_strain, bool want_stress) {
-  const auto view = volume_in<L>(index, "labels");
-  ElasticityFields<T> f;
-  py::object u = field_array<T>(want_u, 3, view.shape, &f.displacement);
-  py::object e = field_array<T>(want_strain, 6, view.shape, &f.strain);
-  py::object s = field_array<T>(want_stress, 6, view.shape, &f.stress);
-  ElasticityResult r;
-  {
-    py::gil_scoped_release release;
-    r = solve_elasticity<T, L>(view, table, loading, options, f);
-  }
-  py::dict d = result_dict(r);
-  d["displacement"] = u;
-  d["strain"] = e;
-  d["stress"] = s;
-  return d;
-}
-
 template <class T>
 py::dict run_index(const py::handle& index, const MaterialTable& table, const MacroLoading& loading,
                    const ElasticityOptions& options, bool want_u, bool want_strain, bool want_stress) {
-  if (py::isinstance<py::array>(index) && py::reinterpret_borrow<py::array>(index).dtype().equal(py::dtype::of<std::uint16_t>()))
-    return run<T, std::uint16_t>(index, table, loading, options, want_u, want_strain, want_stress);
-  return run<T, std::uint8_t>(index, table, loading, options, want_u, want_strain, want_stress);
+  auto solve = [&](const auto& view, const ElasticityFields<T>& f) {
+    using L = std::remove_const_t<std::remove_pointer_t<decltype(view.data)>>;
+    return solve_elasticity<T, L>(view, table, loading, options, f);
+  };
+  if (is_uint16(index)) return run_solver<T, std::uint16_t>(index, want_u, want_strain, want_stress, solve);
+  return run_solver<T, std::uint8_t>(index, want_u, want_strain, want_stress, solve);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include <pybind11/eigen.h>
 #include <pybind11/stl.h>
 
+#include <type_traits>
+
 #include "elasticity_args.hpp"
 #include "registry.hpp"
 #include "voxtwin/elasticity.hpp"
@@ -8,30 +10,6 @@
 namespace py = pybind11;
 
 namespace voxtwin::bind {
-
-namespace {
-
-template <class L>
-py::dict run_cuda(const py::handle& index, const MaterialTable& table, const MacroLoading& loading,
-                  const ElasticityOptions& options, bool want_u, bool want_strain, bool want_stress) {
-  const auto view = volume_in<L>(index, "labels");
-  ElasticityFields<float> f;
-  py::object u = field_array<float>(want_u, 3, view.shape, &f.displacement);
-  py::object e = field_array<float>(want_strain, 6, view.shape, &f.strain);
-  py::object s = field_array<float>(want_stress, 6, view.shape, &f.stress);
-  ElasticityResult r;
-  {
-    py::gil_scoped_release release;
-    r = cuda::solve_elasticity<L>(view, table, loading, options, f);
-  }
-  py::dict d = result_dict(r);
-  d["displacement"] = u;
-  d["strain"] = e;
-  d["stress"] = s;
-  return d;
-}
-
-}  // namespace
 
 void bind_cuda_elasticity(py::module_& m) {
   m.def(
@@ -51,10 +29,12 @@ void bind_cuda_elasticity(py::module_& m) {
         const MaterialTable table = table_from_arrays(C, alpha);
         const MacroLoading loading = loading_from(strain, stress, stress_controlled, delta_T);
         const ElasticityOptions options = options_from(scheme, tol, max_iter, voxel_size, monitor);
-        if (py::isinstance<py::array>(index) &&
-            py::reinterpret_borrow<py::array>(index).dtype().equal(py::dtype::of<std::uint16_t>()))
-          return run_cuda<std::uint16_t>(index, table, loading, options, want_u, want_strain, want_stress);
-        return run_cuda<std::uint8_t>(index, table, loading, options, want_u, want_strain, want_stress);
+        auto solve = [&](const auto& view, const ElasticityFields<float>& f) {
+          using L = std::remove_const_t<std::remove_pointer_t<decltype(view.data)>>;
+          return cuda::solve_elasticity<L>(view, table, loading, options, f);
+        };
+        if (is_uint16(index)) return run_solver<float, std::uint16_t>(index, want_u, want_strain, want_stress, solve);
+        return run_solver<float, std::uint8_t>(index, want_u, want_strain, want_stress, solve);
       },
       py::arg("labels"), py::arg("C"), py::arg("alpha"), py::arg("strain"), py::arg("stress"),
       py::arg("stress_controlled"), py::arg("delta_T"), py::arg("scheme"), py::arg("tol"), py::arg("max_iter"),

@@ -51,10 +51,7 @@ ElasticityResult solve_elasticity(const VolumeView<const L>& index, const Materi
   template ElasticityResult solve_elasticity<T, L>(const VolumeView<const L>&, const MaterialTable&,                \
                                                    const MacroLoading&, const ElasticityOptions&,                  \
                                                    const ElasticityFields<T>&);
-VOXTWIN_INSTANTIATE(float, std::uint8_t)
-VOXTWIN_INSTANTIATE(float, std::uint16_t)
-VOXTWIN_INSTANTIATE(double, std::uint8_t)
-VOXTWIN_INSTANTIATE(double, std::uint16_t)
+VOXTWIN_ELASTICITY_TYPES(VOXTWIN_INSTANTIATE)
 #undef VOXTWIN_INSTANTIATE
 
 }  // namespace voxtwin

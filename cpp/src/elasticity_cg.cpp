@@ -1,13 +1,10 @@
-// Displacement-based preconditioned conjugate gradients on trilinear voxel hexahedra (CPU).
+// Displacement-based preconditioned conjugate gradients on trilinear voxel hexahedra (CPU): the
+// operations of detail::mixed_pcg (cpp/include/voxtwin/detail/mixed_pcg.hpp, shared with CUDA).
 //
-// Unknowns: the periodic displacement fluctuation u at the nodes (3 per voxel) and, for
-// stress-controlled components, the macroscopic strain components e_f. CG minimizes
-//   W(u, e_f) = sum_voxels 1/2 (E + B u - alpha dT) : C : (E + B u - alpha dT) - N Sigma_f . e_f,
-// whose stationarity is nodal equilibrium and <sigma>_f = Sigma_f (exact mixed loading in one
-// solve). The operator A = B^T C B is applied matrix-free, element stresses computed once per
-// x-plane into per-thread plane buffers and gathered node by node in a fixed order. The
-// preconditioner inverts the same operator for a homogeneous reference medium C0 per Fourier mode
-// (fused into the x-transform pass) and N C0_ff for e_f. Memory: x, r, p and q (z shares q's buffer).
+// The operator A = B^T C B is applied matrix-free, element stresses computed once per x-plane into
+// per-thread plane buffers and gathered node by node in a fixed order. The preconditioner inverts
+// the same operator for a homogeneous reference medium C0 per Fourier mode (fused into the
+// x-transform pass). Memory: x, r, p and q (z shares q's buffer), 3 padded components each.
 #include <omp.h>
 
 #include <algorithm>
@@ -19,6 +16,7 @@
 #include "fft_r2c.hpp"
 #include "voxtwin/detail/elasticity_setup.hpp"
 #include "voxtwin/detail/hex_element.hpp"
+#include "voxtwin/detail/mixed_pcg.hpp"
 #include "voxtwin/detail/reference_medium.hpp"
 #include "voxtwin/parallel.hpp"
 
@@ -306,30 +304,16 @@ class HexOperator {
   std::vector<double> sums_, dots_;
 };
 
-/// Row scratch blocks for the x-transforms: one per thread, `ncomp` components of nx * nzc complex.
-template <class T>
-std::vector<AlignedBuffer<T>> row_blocks(const PaddedGrid& g, int threads, int ncomp) {
-  std::vector<AlignedBuffer<T>> rows;
-  for (int t = 0; t < threads; ++t) rows.emplace_back(static_cast<std::size_t>(ncomp * 2 * g.nx * g.nzc));
-  return rows;
-}
-
 template <class T, bool Full>
 class ReferencePreconditioner {
  public:
   ReferencePreconditioner(const PaddedGrid& g, const Matrix6& C0, const T ih[3], T* buffer, int threads)
-      : g_(g), threads_(threads), rows_(row_blocks<T>(g, threads, 3)), fft_(g, buffer, rows_[0].get()), dots_(g.nx) {
+      : g_(g), fft_(g, 3, threads, buffer), dots_(g.nx) {
     for (int i = 0; i < 36; ++i) C0_[i] = static_cast<T>(C0(i / 6, i % 6));
     for (int i = 0; i < 3; ++i) ih_[i] = ih[i];
     // An isotropic reference (the usual case: isotropic phases) takes the closed-form inverse.
-    Matrix6 iso = Matrix6::Zero();
-    const double lambda = C0(0, 1), mu = C0(3, 3);
-    for (int i = 0; i < 3; ++i) {
-      for (int j = 0; j < 3; ++j) iso(i, j) = lambda;
-      iso(i, i) = lambda + 2 * mu;
-      iso(i + 3, i + 3) = mu;
-    }
-    isotropic_ = (C0 - iso).cwiseAbs().maxCoeff() <= 1e-12 * C0.cwiseAbs().maxCoeff();
+    double lambda = 0, mu = 0;
+    isotropic_ = isotropic_parameters(C0, lambda, mu);
     lambda0_ = static_cast<T>(lambda);
     mu0_ = static_cast<T>(mu);
     for (std::int64_t m = 0; m < g.nx; ++m) mx_.push_back(axis_mode<T>(m, g.nx));
@@ -340,45 +324,25 @@ class ReferencePreconditioner {
 
   /// z <- M^-1 z in place (z holds a copy of r on entry); returns r . z.
   double apply(T* z, const T* r) {
-    const std::int64_t comp = g_.component(), row = fft_.row_size();
-#pragma omp parallel num_threads(threads_)
-    {
-      T* block = rows_[omp_get_thread_num()].get();
-#pragma omp for schedule(static)
-      for (std::int64_t x = 0; x < g_.nx; ++x)
-        for (int c = 0; c < 3; ++c) fft_.forward_yz(z + c * comp, x);
-#pragma omp for schedule(static)
-      for (std::int64_t y = 0; y < g_.ny; ++y) {
-        for (int c = 0; c < 3; ++c) {
-          fft_.gather_row(z + c * comp, y, block + c * row);
-          fft_.forward_x(block + c * row);
-        }
-        spectral_row(block, y);
-        for (int c = 0; c < 3; ++c) {
-          fft_.inverse_x(block + c * row);
-          fft_.scatter_row(block + c * row, z + c * comp, y);
-        }
-      }
-#pragma omp for schedule(static)
-      for (std::int64_t x = 0; x < g_.nx; ++x) {
-        for (int c = 0; c < 3; ++c) fft_.inverse_yz(z + c * comp, x);
-        double d = 0;
-        for (int c = 0; c < 3; ++c)
-          for (std::int64_t y = 0; y < g_.ny; ++y) {
-            const std::int64_t o = c * comp + g_.at(x, y, 0);
-            for (std::int64_t k = 0; k < g_.nz; ++k) d += static_cast<double>(r[o + k]) * z[o + k];
-          }
-        dots_[x] = d;
-      }
-    }
+    const std::int64_t comp = g_.component();
+    fft_.transform(
+        z, [&](Cplx<T>* block, std::int64_t y) { spectral_row(block, y); },
+        [&](std::int64_t x) {
+          double d = 0;
+          for (int c = 0; c < 3; ++c)
+            for (std::int64_t y = 0; y < g_.ny; ++y) {
+              const std::int64_t o = c * comp + g_.at(x, y, 0);
+              for (std::int64_t k = 0; k < g_.nz; ++k) d += static_cast<double>(r[o + k]) * z[o + k];
+            }
+          dots_[x] = d;
+        });
     return ordered_sum(dots_);
   }
 
  private:
-  // The reference operator's inverse on the modes (all x, all kz) of row y, held in a row block.
-  void spectral_row(T* block, std::int64_t y) const {
+  // The reference operator's inverse on the modes (all x, all kz) of row y.
+  void spectral_row(Cplx<T>* zc, std::int64_t y) const {
     const std::int64_t cblock = g_.nx * g_.nzc;  // complex entries per component
-    Cplx<T>* zc = reinterpret_cast<Cplx<T>*>(block);
     for (std::int64_t x = 0; x < g_.nx; ++x) {
       for (std::int64_t k = 0; k < g_.nzc; ++k) {
         const std::int64_t i = x * g_.nzc + k;
@@ -397,13 +361,93 @@ class ReferencePreconditioner {
   }
 
   PaddedGrid g_;
-  int threads_;
-  std::vector<AlignedBuffer<T>> rows_;
   SlabFft<T> fft_;
   T C0_[36], ih_[3], scale_, lambda0_, mu0_;
   bool isotropic_ = false;
   std::vector<AxisMode<T>> mx_, my_, mz_;
   std::vector<double> dots_;
+};
+
+/// The vector operations of mixed_pcg on the CPU: x, r, p, q as padded 3-component fields.
+template <class T, class L, bool Full>
+class CpuOps {
+ public:
+  CpuOps(const PaddedGrid& g, const L* labels, const MaterialEntry<T>* entries, const Matrix6& C0, const T ih[3],
+         int threads)
+      : g_(g),
+        threads_(threads),
+        x_(3 * g.component()),
+        r_(3 * g.component()),
+        p_(3 * g.component()),
+        q_(3 * g.component()),
+        op_(g, labels, entries, ih, threads),
+        precond_(g, C0, ih, q_.get(), threads) {}
+
+  double apply(bool with_p, const double E[6], double dT, double* sigma_sum) {
+    T Et[6];
+    for (int i = 0; i < 6; ++i) Et[i] = static_cast<T>(E[i]);
+    double dot = 0;
+    op_.apply(with_p ? p_.get() : nullptr, Et, static_cast<T>(dT), q_.get(), sigma_sum, with_p ? &dot : nullptr);
+    return dot;
+  }
+  void negate_into_residual() {
+    rows([&](T* __restrict r, T* __restrict q, const T*, T*, std::int64_t n) {
+      for (std::int64_t k = 0; k < n; ++k) {
+        r[k] = -q[k];
+        q[k] = r[k];
+      }
+    });
+  }
+  double precondition() { return precond_.apply(q_.get(), r_.get()); }
+  void copy_direction() {
+    rows([&](T*, T* __restrict q, T* __restrict p, T*, std::int64_t n) {
+      for (std::int64_t k = 0; k < n; ++k) p[k] = q[k];
+    });
+  }
+  void update(double alpha) {
+    const T a = static_cast<T>(alpha);
+    rows([&](T* __restrict r, T* __restrict q, const T* __restrict p, T* __restrict x, std::int64_t n) {
+      for (std::int64_t k = 0; k < n; ++k) {
+        x[k] += a * p[k];
+        r[k] -= a * q[k];
+        q[k] = r[k];
+      }
+    });
+  }
+  void direction(double beta) {
+    const T b = static_cast<T>(beta);
+    rows([&](T*, T* __restrict q, T* __restrict p, T*, std::int64_t n) {
+      for (std::int64_t k = 0; k < n; ++k) p[k] = q[k] + b * p[k];
+    });
+  }
+  void stress_sum(const double E[6], double dT, double out[6]) {
+    T Et[6];
+    for (int i = 0; i < 6; ++i) Et[i] = static_cast<T>(E[i]);
+    op_.stress_sum(x_.get(), Et, static_cast<T>(dT), out);
+  }
+  /// The solution x as a compact [c][x][y][z] array.
+  void copy_solution(T* out) const { padded_to_compact(x_.get(), 3, g_, threads_, out); }
+
+ private:
+  // fn(r, q, p, x, n) on every row of nz real entries of the padded fields, rows split over threads.
+  template <class Fn>
+  void rows(Fn&& fn) {
+    const std::int64_t comp = g_.component();
+    T *x = x_.get(), *r = r_.get(), *p = p_.get(), *q = q_.get();
+    for_planes(g_.nx, threads_, [&](std::int64_t xp) {
+      for (int c = 0; c < 3; ++c)
+        for (std::int64_t y = 0; y < g_.ny; ++y) {
+          const std::int64_t o = c * comp + g_.at(xp, y, 0);
+          fn(r + o, q + o, p + o, x + o, g_.nz);
+        }
+    });
+  }
+
+  PaddedGrid g_;
+  int threads_;
+  AlignedBuffer<T> x_, r_, p_, q_;
+  HexOperator<T, L, Full> op_;
+  ReferencePreconditioner<T, Full> precond_;
 };
 
 template <class T, class L, bool Full>
@@ -412,140 +456,16 @@ ElasticityResult run_cg(const VolumeView<const L>& index, const MaterialTable& t
   const auto start = std::chrono::steady_clock::now();
   const PaddedGrid g = padded_grid(index.shape.nx, index.shape.ny, index.shape.nz);
   const int threads = solver_threads(index.shape);
-  const std::int64_t comp = g.component();
-  const double N = static_cast<double>(g.voxels());
-
   const std::vector<MaterialEntry<T>> entries = material_entries<T>(table);
   const Matrix6 C0 = reference_stiffness(table, counts);
-  const MixedControl mc = mixed_control(loading, C0);
-  const int m = mc.count;
   T ih[3];
   for (int i = 0; i < 3; ++i) ih[i] = static_cast<T>(1.0 / options.voxel_size[i]);
-
-  HexOperator<T, L, Full> op(g, index.data, entries.data(), ih, threads);
-  const std::size_t n3 = static_cast<std::size_t>(3 * comp);
-  AlignedBuffer<T> xb(n3), rb(n3), pb(n3), qb(n3);
-  T *x = xb.get(), *r = rb.get(), *p = pb.get(), *q = qb.get();
-  ReferencePreconditioner<T, Full> precond(g, C0, ih, q, threads);
-
-  // Calls fn(offset) for every row (component, x, y) of nz real entries of the padded fields.
-  auto for_rows = [&](auto&& fn) {
-    for_planes(g.nx, threads, [&](std::int64_t xp) {
-      for (int c = 0; c < 3; ++c)
-        for (std::int64_t y = 0; y < g.ny; ++y) fn(c * comp + g.at(xp, y, 0));
-    });
-  };
-  const std::int64_t nz = g.nz;
-  // Macroscopic strain unknowns: z_e = (N C0_ff)^-1 r_e.
-  auto precondition_e = [&](const double* re, double* ze) {
-    for (int a = 0; a < m; ++a) {
-      ze[a] = 0;
-      for (int b = 0; b < m; ++b) ze[a] += mc.reference_inverse(a, b) * re[b] / N;
-    }
-  };
-  auto dot_e = [&](const double* a, const double* b) {
-    double s = 0;
-    for (int i = 0; i < m; ++i) s += a[i] * b[i];
-    return s;
-  };
-
-  ElasticityResult result;
+  CpuOps<T, L, Full> ops(g, index.data, entries.data(), C0, ih, threads);
+  ElasticityResult result =
+      mixed_pcg(ops, mixed_control(loading, C0), loading, options, static_cast<double>(g.voxels()));
+  if (u_out) ops.copy_solution(u_out);
   result.reference_C = C0;
   result.memory_bytes = hex_cg_memory_bytes(index.shape, Full, sizeof(T), threads);
-
-  // Right-hand side: forces of the prescribed strain and the thermal eigenstrain.
-  T Efix[6];
-  for (int i = 0; i < 6; ++i) Efix[i] = static_cast<T>(mc.fixed_strain[i]);
-  const T dT = static_cast<T>(loading.delta_T);
-  double ssum[6];
-  op.apply(nullptr, Efix, dT, q, ssum, nullptr);
-  for_rows([&](std::int64_t o) {
-    T* __restrict rr = r + o;
-    T* __restrict qr = q + o;
-    for (std::int64_t k = 0; k < nz; ++k) {
-      rr[k] = -qr[k];
-      qr[k] = rr[k];
-    }
-  });
-  double xe[6] = {0}, re[6] = {0}, pe[6] = {0}, qe[6] = {0}, ze[6] = {0};
-  for (int a = 0; a < m; ++a) re[a] = N * loading.stress[mc.components[a]] - ssum[mc.components[a]];
-
-  precondition_e(re, ze);
-  double rz = precond.apply(q, r) + dot_e(re, ze);
-  for_rows([&](std::int64_t o) {
-    T* __restrict pr = p + o;
-    const T* __restrict qr = q + o;
-    for (std::int64_t k = 0; k < nz; ++k) pr[k] = qr[k];
-  });
-  for (int a = 0; a < m; ++a) pe[a] = ze[a];
-  const double res0 = std::sqrt(std::max(rz, 0.0));
-  result.residuals.push_back(res0 > 0 ? 1.0 : 0.0);
-  result.converged = res0 == 0.0;
-
-  for (int it = 1; it <= options.max_iter && !result.converged; ++it) {
-    T Ep[6] = {0, 0, 0, 0, 0, 0};
-    for (int a = 0; a < m; ++a) Ep[mc.components[a]] = static_cast<T>(pe[a]);
-    double pq = 0, ss[6];
-    op.apply(p, Ep, T(0), q, m ? ss : nullptr, &pq);
-    for (int a = 0; a < m; ++a) qe[a] = ss[mc.components[a]];
-    pq += dot_e(pe, qe);
-    if (!(pq > 0)) break;  // p carries no energy: nothing left to reduce (flagged not converged)
-    const double alpha = rz / pq;
-    const T at = static_cast<T>(alpha);
-    for_rows([&](std::int64_t o) {
-      T* __restrict xr = x + o;
-      T* __restrict rr = r + o;
-      T* __restrict qr = q + o;
-      const T* __restrict pr = p + o;
-      for (std::int64_t k = 0; k < nz; ++k) {
-        xr[k] += at * pr[k];
-        rr[k] -= at * qr[k];
-        qr[k] = rr[k];
-      }
-    });
-    for (int a = 0; a < m; ++a) {
-      xe[a] += alpha * pe[a];
-      re[a] -= alpha * qe[a];
-    }
-    precondition_e(re, ze);
-    const double rz_new = precond.apply(q, r) + dot_e(re, ze);
-    const double res = std::sqrt(std::max(rz_new, 0.0)) / res0;
-    result.residuals.push_back(res);
-    result.iterations = it;
-    if (res <= options.tol) {
-      result.converged = true;
-      break;
-    }
-    if (options.monitor && !options.monitor(it, res)) break;
-    const T beta = static_cast<T>(rz_new / rz);
-    rz = rz_new;
-    for_rows([&](std::int64_t o) {
-      T* __restrict pr = p + o;
-      const T* __restrict qr = q + o;
-      for (std::int64_t k = 0; k < nz; ++k) pr[k] = qr[k] + beta * pr[k];
-    });
-    for (int a = 0; a < m; ++a) pe[a] = ze[a] + static_cast<double>(beta) * pe[a];
-  }
-  if (options.monitor && result.converged) options.monitor(result.iterations, result.residuals.back());
-
-  // Macroscopic strain and mean stress of the solution.
-  for (int i = 0; i < 6; ++i) result.mean_strain[i] = mc.fixed_strain[i];
-  for (int a = 0; a < m; ++a) result.mean_strain[mc.components[a]] = xe[a];
-  T Et[6];
-  for (int i = 0; i < 6; ++i) Et[i] = static_cast<T>(result.mean_strain[i]);
-  double total[6];
-  op.stress_sum(x, Et, dT, total);
-  for (int i = 0; i < 6; ++i) result.mean_stress[i] = total[i] / N;
-
-  if (u_out) {
-    const std::int64_t nyz = g.ny * g.nz, nvox = g.voxels();
-    for_planes(g.nx, threads, [&](std::int64_t xp) {
-      for (int c = 0; c < 3; ++c)
-        for (std::int64_t y = 0; y < g.ny; ++y)
-          for (std::int64_t z = 0; z < g.nz; ++z)
-            u_out[c * nvox + xp * nyz + y * g.nz + z] = x[c * comp + g.at(xp, y, z)];
-    });
-  }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
@@ -570,10 +490,7 @@ ElasticityResult hex_cg_solve(const VolumeView<const L>& index, const MaterialTa
 #define VOXTWIN_INSTANTIATE(T, L)                                                                                   \
   template ElasticityResult hex_cg_solve<T, L>(const VolumeView<const L>&, const MaterialTable&, const MacroLoading&, \
                                                const ElasticityOptions&, const std::vector<std::uint64_t>&, T*);
-VOXTWIN_INSTANTIATE(float, std::uint8_t)
-VOXTWIN_INSTANTIATE(float, std::uint16_t)
-VOXTWIN_INSTANTIATE(double, std::uint8_t)
-VOXTWIN_INSTANTIATE(double, std::uint16_t)
+VOXTWIN_ELASTICITY_TYPES(VOXTWIN_INSTANTIATE)
 #undef VOXTWIN_INSTANTIATE
 
 }  // namespace voxtwin::detail

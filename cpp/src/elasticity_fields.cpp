@@ -4,6 +4,7 @@
 // per voxel), so one routine serves both integration rules.
 #include <omp.h>
 
+#include "elasticity_solvers.hpp"
 #include "voxtwin/detail/elasticity_setup.hpp"
 #include "voxtwin/detail/hex_element.hpp"
 #include "voxtwin/elasticity.hpp"
@@ -79,10 +80,7 @@ void elasticity_fields(const VolumeView<const L>& index, const MaterialTable& ta
   template void elasticity_fields<T, L>(const VolumeView<const L>&, const MaterialTable&, const T*,          \
                                         const Vector6&, double, const ElasticityOptions&,                     \
                                         const ElasticityFields<T>&);
-VOXTWIN_INSTANTIATE(float, std::uint8_t)
-VOXTWIN_INSTANTIATE(float, std::uint16_t)
-VOXTWIN_INSTANTIATE(double, std::uint8_t)
-VOXTWIN_INSTANTIATE(double, std::uint16_t)
+VOXTWIN_ELASTICITY_TYPES(VOXTWIN_INSTANTIATE)
 #undef VOXTWIN_INSTANTIATE
 
 }  // namespace voxtwin

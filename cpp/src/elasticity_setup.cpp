@@ -26,19 +26,6 @@ std::string fmt(double v) {
 
 bool is_zero(const Matrix6& C) { return C.cwiseAbs().maxCoeff() == 0.0; }
 
-bool is_isotropic(const Matrix6& C, double& lambda, double& mu) {
-  lambda = C(0, 1);
-  mu = C(3, 3);
-  Matrix6 iso = Matrix6::Zero();
-  for (int i = 0; i < 3; ++i) {
-    for (int j = 0; j < 3; ++j) iso(i, j) = lambda;
-    iso(i, i) = lambda + 2 * mu;
-    iso(i + 3, i + 3) = mu;
-  }
-  // Exact match only: the short cut must give the same stress as the full product.
-  return (C - iso).cwiseAbs().maxCoeff() <= 1e-14 * C.cwiseAbs().maxCoeff();
-}
-
 Matrix6 mandel(const Matrix6& C) {
   Matrix6 M = C;
   const double r2 = std::sqrt(2.0);
@@ -48,6 +35,18 @@ Matrix6 mandel(const Matrix6& C) {
 }
 
 }  // namespace
+
+bool isotropic_parameters(const Matrix6& C, double& lambda, double& mu) {
+  lambda = C(0, 1);
+  mu = C(3, 3);
+  Matrix6 iso = Matrix6::Zero();
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 3; ++j) iso(i, j) = lambda;
+    iso(i, i) = lambda + 2 * mu;
+    iso(i + 3, i + 3) = mu;
+  }
+  return (C - iso).cwiseAbs().maxCoeff() <= 1e-12 * C.cwiseAbs().maxCoeff();
+}
 
 void check_elasticity_arguments(const Shape3& shape, const MaterialTable& table, const MacroLoading& loading,
                                 const ElasticityOptions& options) {
@@ -104,7 +103,7 @@ std::vector<MaterialEntry<T>> material_entries(const MaterialTable& table) {
     const Vector6 b = C * table.alpha[i];
     // The isotropic short cut also assumes an isotropic thermal stress (equal normal parts, no shear).
     const bool iso_beta = b[0] == b[1] && b[1] == b[2] && b[3] == 0.0 && b[4] == 0.0 && b[5] == 0.0;
-    e.kind = is_isotropic(C, lambda, mu) && iso_beta ? kIsotropicEntry : kGeneralEntry;
+    e.kind = isotropic_parameters(C, lambda, mu) && iso_beta ? kIsotropicEntry : kGeneralEntry;
     e.lambda = static_cast<T>(lambda);
     e.mu = static_cast<T>(mu);
     for (int r = 0; r < 6; ++r)
@@ -194,6 +193,17 @@ MixedControl mixed_control(const MacroLoading& loading, const Matrix6& C0) {
       for (int b = 0; b < m.count; ++b) m.reference_inverse(a, b) = inv(a, b);
   }
   return m;
+}
+
+bool record_iteration(ElasticityResult& result, int iteration, double residual, const ElasticityOptions& options) {
+  result.residuals.push_back(residual);
+  result.iterations = iteration;
+  if (residual <= options.tol) {
+    result.converged = true;
+    if (options.monitor) options.monitor(iteration, residual);
+    return true;
+  }
+  return options.monitor && !options.monitor(iteration, residual);
 }
 
 int solver_threads(const Shape3& shape) {

@@ -84,8 +84,10 @@ void require_plan(const void* p, const char* what) {
 }  // namespace
 
 template <class T>
-SlabFft<T>::SlabFft(const PaddedGrid& g, T* buffer, T* row) : g_(g) {
+SlabFft<T>::SlabFft(const PaddedGrid& g, int ncomp, int threads, T* buffer) : g_(g), ncomp_(ncomp), threads_(threads) {
   using F = Fftw<T>;
+  for (int t = 0; t < threads; ++t) rows_.emplace_back(static_cast<std::size_t>(ncomp * row_size()));
+  T* row = rows_[0].get();
   using C = typename F::complex;
   planner_thread_safety();
   // New-array execution needs the planning alignment on every slab and row block: plan unaligned

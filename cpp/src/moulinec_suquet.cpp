@@ -59,10 +59,8 @@ ElasticityResult basic_scheme_solve(const VolumeView<const L>& index, const Mate
   AlignedBuffer<T> eps_buf(static_cast<std::size_t>(kStrainComponents * comp));
   AlignedBuffer<T> tau_buf(static_cast<std::size_t>(kStrainComponents * comp));
   T *eps = eps_buf.get(), *tau = tau_buf.get();
-  std::vector<AlignedBuffer<T>> rows;  // per-thread row blocks of the x-transforms
-  for (int t = 0; t < threads; ++t) rows.emplace_back(static_cast<std::size_t>(kStrainComponents * 2 * g.nx * g.nzc));
-  SlabFft<T> fft(g, tau, rows[0].get());
-  const std::int64_t row = fft.row_size(), cblock = g.nx * g.nzc;
+  SlabFft<T> fft(g, kStrainComponents, threads, tau);
+  const std::int64_t cblock = g.nx * g.nzc;
 
   // Frequencies per axis, in 1/µm (the 2 pi cancels in Gamma0, homogeneous of degree 0).
   std::vector<double> fx(g.nx), fy(g.ny), fz(g.nzc);
@@ -148,100 +146,66 @@ ElasticityResult basic_scheme_solve(const VolumeView<const L>& index, const Mate
       dE[mc.components[a]] = s;
     }
     E += dE;
-#pragma omp parallel num_threads(threads)
-    {
-      T* block = rows[omp_get_thread_num()].get();
-      Cplx<T>* tc = reinterpret_cast<Cplx<T>*>(block);
-#pragma omp for schedule(static)
+    // The strain update -Gamma0 tau per mode, row by row; then eps += update, slab by slab.
+    auto update = [&](Cplx<T>* tc, std::int64_t y) {
       for (std::int64_t x = 0; x < g.nx; ++x)
-        for (int c = 0; c < 6; ++c) fft.forward_yz(tau + c * comp, x);
-#pragma omp for schedule(static)
-      for (std::int64_t y = 0; y < g.ny; ++y) {
-        for (int c = 0; c < 6; ++c) {
-          fft.gather_row(tau + c * comp, y, block + c * row);
-          fft.forward_x(block + c * row);
-        }
-        for (std::int64_t x = 0; x < g.nx; ++x)
-          for (std::int64_t k = 0; k < g.nzc; ++k) {
-            const std::int64_t i = x * g.nzc + k;
-            Cplx<T> v[6], in6[6];
-            if (x == 0 && y == 0 && k == 0) {
-              for (int c = 0; c < 6; ++c) v[c] = Cplx<T>{static_cast<T>(N * dE[c]), T(0)};
-            } else if ((nqx[x] || nqy[y] || nqz[k]) && !self_paired(x, y, k)) {
-              // +n/2 and -n/2 are one mode, and the continuous Gamma0 differs between the two
-              // signs: as Moulinec & Suquet (1998), Gamma0 = C0^-1 there (the stress is driven to 0).
-              for (int c = 0; c < 6; ++c) in6[c] = tc[c * cblock + i];
-              for (int r = 0; r < 6; ++r) {
-                Cplx<T> acc{0, 0};
-                for (int c = 0; c < 6; ++c) acc = cadd(acc, cscale(in6[c], -S0t[6 * r + c]));
-                v[r] = acc;
-              }
-            } else {
-              for (int c = 0; c < 6; ++c) v[c] = tc[c * cblock + i];
-              const T xi[3] = {static_cast<T>(fx[x]), static_cast<T>(fy[y]), static_cast<T>(fz[k])};
-              green_basic(C0t, xi, v);
+        for (std::int64_t k = 0; k < g.nzc; ++k) {
+          const std::int64_t i = x * g.nzc + k;
+          Cplx<T> v[6], in6[6];
+          if (x == 0 && y == 0 && k == 0) {
+            for (int c = 0; c < 6; ++c) v[c] = Cplx<T>{static_cast<T>(N * dE[c]), T(0)};
+          } else if ((nqx[x] || nqy[y] || nqz[k]) && !self_paired(x, y, k)) {
+            // +n/2 and -n/2 are one mode, and the continuous Gamma0 differs between the two
+            // signs: as Moulinec & Suquet (1998), Gamma0 = C0^-1 there (the stress is driven to 0).
+            for (int c = 0; c < 6; ++c) in6[c] = tc[c * cblock + i];
+            for (int r = 0; r < 6; ++r) {
+              Cplx<T> acc{0, 0};
+              for (int c = 0; c < 6; ++c) acc = cadd(acc, cscale(in6[c], -S0t[6 * r + c]));
+              v[r] = acc;
             }
-            for (int c = 0; c < 6; ++c) tc[c * cblock + i] = v[c];
+          } else {
+            for (int c = 0; c < 6; ++c) v[c] = tc[c * cblock + i];
+            const T xi[3] = {static_cast<T>(fx[x]), static_cast<T>(fy[y]), static_cast<T>(fz[k])};
+            green_basic(C0t, xi, v);
           }
-        for (int c = 0; c < 6; ++c) {
-          fft.inverse_x(block + c * row);
-          fft.scatter_row(block + c * row, tau + c * comp, y);
+          for (int c = 0; c < 6; ++c) tc[c * cblock + i] = v[c];
         }
-      }
-#pragma omp for schedule(static)
-      for (std::int64_t x = 0; x < g.nx; ++x) {
-        for (int c = 0; c < 6; ++c) fft.inverse_yz(tau + c * comp, x);
-        double norm = 0;
-        for (int c = 0; c < 6; ++c) {
-          const double w = c < 3 ? 1.0 : 0.5;  // Mandel norm of a Voigt strain with engineering shears
-          for (std::int64_t y = 0; y < g.ny; ++y) {
-            const std::int64_t row = c * comp + g.at(x, y, 0);
-            for (std::int64_t z = 0; z < g.nz; ++z) {
-              const T d = tau[row + z] * scale;
-              eps[row + z] += d;
-              norm += w * static_cast<double>(d) * d;
-            }
+    };
+    auto accumulate = [&](std::int64_t x) {
+      double norm = 0;
+      for (int c = 0; c < 6; ++c) {
+        const double w = c < 3 ? 1.0 : 0.5;  // Mandel norm of a Voigt strain with engineering shears
+        for (std::int64_t y = 0; y < g.ny; ++y) {
+          const std::int64_t row = c * comp + g.at(x, y, 0);
+          for (std::int64_t z = 0; z < g.nz; ++z) {
+            const T d = tau[row + z] * scale;
+            eps[row + z] += d;
+            norm += w * static_cast<double>(d) * d;
           }
         }
-        plane_norms[x] = norm;
       }
-    }
+      plane_norms[x] = norm;
+    };
+    fft.transform(tau, update, accumulate);
     double norm = 0;
     for (double v : plane_norms) norm += v;
     norm = std::sqrt(norm);
     if (it == 1) first = norm;
     const double res = first > 0 ? norm / first : 0.0;
-    result.residuals.push_back(res);
-    result.iterations = it;
-    if (res <= options.tol) {
-      result.converged = true;
-      break;
-    }
-    if (options.monitor && !options.monitor(it, res)) break;
+    if (record_iteration(result, it, res, options)) break;
   }
-  if (options.monitor && result.converged) options.monitor(result.iterations, result.residuals.back());
   result.mean_strain = E;
   result.mean_stress = stresses();
-  if (strain) {
-    const std::int64_t nyz = g.ny * g.nz, nvox = g.voxels();
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (std::int64_t x = 0; x < g.nx; ++x)
-      for (int c = 0; c < 6; ++c)
-        for (std::int64_t y = 0; y < g.ny; ++y)
-          for (std::int64_t z = 0; z < g.nz; ++z) strain[c * nvox + x * nyz + y * g.nz + z] = eps[c * comp + g.at(x, y, z)];
-  }
+  if (strain) padded_to_compact(eps, kStrainComponents, g, threads, strain);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 
-#define VOXTWIN_INSTANTIATE(T, L)                                                                               \
-  template ElasticityResult basic_scheme_solve<T, L>(const VolumeView<const L>&, const MaterialTable&,          \
-                                                     const MacroLoading&, const ElasticityOptions&,            \
+#define VOXTWIN_INSTANTIATE(T, L)                                                                      \
+  template ElasticityResult basic_scheme_solve<T, L>(const VolumeView<const L>&, const MaterialTable&, \
+                                                     const MacroLoading&, const ElasticityOptions&,   \
                                                      const std::vector<std::uint64_t>&, T*);
-VOXTWIN_INSTANTIATE(float, std::uint8_t)
-VOXTWIN_INSTANTIATE(float, std::uint16_t)
-VOXTWIN_INSTANTIATE(double, std::uint8_t)
-VOXTWIN_INSTANTIATE(double, std::uint16_t)
+VOXTWIN_ELASTICITY_TYPES(VOXTWIN_INSTANTIATE)
 #undef VOXTWIN_INSTANTIATE
 
 }  // namespace voxtwin::detail

@@ -62,7 +62,20 @@ _FIELDS = ("displacement", "strain", "stress")
 
 
 @dataclass
-class Homogenization:
+class _Run:
+    """How a result was computed: backend, precision, scheme, voxel size (µm), wall time (s) and the
+    solver's working memory (bytes)."""
+
+    device: str
+    precision: str
+    scheme: str
+    voxel_size: tuple[float, float, float]
+    seconds: float
+    memory_bytes: float
+
+
+@dataclass
+class Homogenization(_Run):
     """Effective properties of a voxel model (:func:`homogenize`).
 
     ``C`` effective stiffness (6×6, GPa, symmetrized; ``C_raw`` as computed), ``alpha`` effective
@@ -79,12 +92,6 @@ class Homogenization:
     converged_cases: tuple[bool, ...]
     load_cases: tuple[str, ...]
     mean_stresses: np.ndarray
-    device: str
-    precision: str
-    scheme: str
-    voxel_size: tuple[float, float, float]
-    seconds: float
-    memory_bytes: float
     reference_C: np.ndarray = field(repr=False)
 
     @property
@@ -106,7 +113,7 @@ class Homogenization:
 
 
 @dataclass
-class Solution:
+class Solution(_Run):
     """Local fields of one loading (:func:`solve`).
 
     ``strain`` and ``stress`` [6, nx, ny, nz] at the voxel centres (GPa for stress), ``displacement``
@@ -124,14 +131,8 @@ class Solution:
     iterations: int
     converged: bool
     residuals: np.ndarray
-    phases: np.ndarray = field(repr=False)
     delta_T: float
-    device: str
-    precision: str
-    scheme: str
-    voxel_size: tuple[float, float, float]
-    seconds: float
-    memory_bytes: float
+    phases: np.ndarray = field(repr=False)
 
     def field(self, quantity: str, component: str | int) -> np.ndarray:
         """One component of ``"strain"``, ``"stress"`` or ``"displacement"`` as a [nx, ny, nz] view."""

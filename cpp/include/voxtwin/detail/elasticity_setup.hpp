@@ -15,6 +15,9 @@ namespace voxtwin::detail {
 void check_elasticity_arguments(const Shape3& shape, const MaterialTable& table, const MacroLoading& loading,
                                 const ElasticityOptions& options);
 
+/// True when C is isotropic (to 1e-12 relative), with its Lame constants (GPa).
+bool isotropic_parameters(const Matrix6& C, double& lambda, double& mu);
+
 /// Kernel entries of the table in precision T (isotropic entries recognized for the short cut).
 template <class T>
 std::vector<MaterialEntry<T>> material_entries(const MaterialTable& table);
@@ -46,6 +49,10 @@ MixedControl mixed_control(const MacroLoading& loading, const Matrix6& C0);
 /// thread (the solvers pass a barrier several times per iteration; tiny grids run faster alone).
 /// Results do not depend on it.
 int solver_threads(const Shape3& shape);
+
+/// Records an iteration's relative residual; true when the iteration is to stop: converged
+/// (residual <= tol), or the monitor asked to stop. A converged result is reported to the monitor.
+bool record_iteration(ElasticityResult& result, int iteration, double residual, const ElasticityOptions& options);
 
 /// Bytes of memory available to this process now (MemAvailable, capped by a cgroup limit).
 double available_host_memory();

@@ -75,6 +75,27 @@ VOXTWIN_HD inline void acoustic_real(const T C0[36], const T M[3][3], T K[6]) {
   }
 }
 
+/// Cofactors (c00, c01, c02, c11, c12, c22) and determinant of the symmetric 3x3
+/// [[K0 K5 K4] [K5 K1 K3] [K4 K3 K2]], for its inverse adj / det.
+template <class T>
+VOXTWIN_HD inline T sym3_cofactors(const T K[6], T c[6]) {
+  c[0] = K[1] * K[2] - K[3] * K[3];
+  c[1] = K[4] * K[3] - K[5] * K[2];
+  c[2] = K[5] * K[3] - K[1] * K[4];
+  c[3] = K[0] * K[2] - K[4] * K[4];
+  c[4] = K[5] * K[4] - K[0] * K[3];
+  c[5] = K[0] * K[1] - K[5] * K[5];
+  return (K[0] * c[0] + K[5] * c[1]) + K[4] * c[2];
+}
+
+/// w = f adj(K) v for complex v (f = scale / det gives scale K^-1 v).
+template <class T>
+VOXTWIN_HD inline void sym3_apply(const T c[6], T f, const Cplx<T> v[3], Cplx<T> w[3]) {
+  w[0] = cscale(cadd(cadd(cscale(v[0], c[0]), cscale(v[1], c[1])), cscale(v[2], c[2])), f);
+  w[1] = cscale(cadd(cadd(cscale(v[0], c[1]), cscale(v[1], c[3])), cscale(v[2], c[4])), f);
+  w[2] = cscale(cadd(cadd(cscale(v[0], c[2]), cscale(v[1], c[4])), cscale(v[2], c[5])), f);
+}
+
 /// Preconditioner of the reduced-integration scheme at one mode: r <- scale K(k)^-1 r, or 0
 /// where k = 0. `ih` = 1/h per axis.
 template <class T>
@@ -91,19 +112,10 @@ VOXTWIN_HD inline void precondition_reduced(const T C0[36], const T ih[3], AxisM
     for (int l = 0; l < 3; ++l) M[j][l] = k[j] * k[l];
   T K[6];
   acoustic_real(C0, M, K);
-  // Inverse of the symmetric 3x3 [[K0 K5 K4] [K5 K1 K3] [K4 K3 K2]] by cofactors.
-  const T c00 = K[1] * K[2] - K[3] * K[3];
-  const T c01 = K[4] * K[3] - K[5] * K[2];
-  const T c02 = K[5] * K[3] - K[1] * K[4];
-  const T c11 = K[0] * K[2] - K[4] * K[4];
-  const T c12 = K[5] * K[4] - K[0] * K[3];
-  const T c22 = K[0] * K[1] - K[5] * K[5];
-  const T det = (K[0] * c00 + K[5] * c01) + K[4] * c02;
-  const T f = scale / det;
-  const Cplx<T> a = r[0], b = r[1], c = r[2];
-  r[0] = cscale(cadd(cadd(cscale(a, c00), cscale(b, c01)), cscale(c, c02)), f);
-  r[1] = cscale(cadd(cadd(cscale(a, c01), cscale(b, c11)), cscale(c, c12)), f);
-  r[2] = cscale(cadd(cadd(cscale(a, c02), cscale(b, c12)), cscale(c, c22)), f);
+  T c[6];
+  const T det = sym3_cofactors(K, c);
+  const Cplx<T> in[3] = {r[0], r[1], r[2]};
+  sym3_apply(c, scale / det, in, r);
 }
 
 /// The same for an isotropic reference (lambda0, mu0) in closed form:
@@ -195,20 +207,15 @@ VOXTWIN_HD inline void green_basic(const T C0[36], const T xi[3], Cplx<T> tau[6]
     for (int l = 0; l < 3; ++l) M[j][l] = xi[j] * xi[l];
   T K[6];
   acoustic_real(C0, M, K);
-  const T c00 = K[1] * K[2] - K[3] * K[3];
-  const T c01 = K[4] * K[3] - K[5] * K[2];
-  const T c02 = K[5] * K[3] - K[1] * K[4];
-  const T c11 = K[0] * K[2] - K[4] * K[4];
-  const T c12 = K[5] * K[4] - K[0] * K[3];
-  const T c22 = K[0] * K[1] - K[5] * K[5];
-  const T idet = T(1) / ((K[0] * c00 + K[5] * c01) + K[4] * c02);
-  // v = tau xi (traction of the polarization on planes normal to xi).
-  const Cplx<T> v0 = cadd(cadd(cscale(tau[0], xi[0]), cscale(tau[5], xi[1])), cscale(tau[4], xi[2]));
-  const Cplx<T> v1 = cadd(cadd(cscale(tau[5], xi[0]), cscale(tau[1], xi[1])), cscale(tau[3], xi[2]));
-  const Cplx<T> v2 = cadd(cadd(cscale(tau[4], xi[0]), cscale(tau[3], xi[1])), cscale(tau[2], xi[2]));
-  const Cplx<T> w0 = cscale(cadd(cadd(cscale(v0, c00), cscale(v1, c01)), cscale(v2, c02)), idet);
-  const Cplx<T> w1 = cscale(cadd(cadd(cscale(v0, c01), cscale(v1, c11)), cscale(v2, c12)), idet);
-  const Cplx<T> w2 = cscale(cadd(cadd(cscale(v0, c02), cscale(v1, c12)), cscale(v2, c22)), idet);
+  T c[6];
+  const T idet = T(1) / sym3_cofactors(K, c);
+  // v = tau xi (traction of the polarization on planes normal to xi), w = K0^-1 v.
+  const Cplx<T> v[3] = {cadd(cadd(cscale(tau[0], xi[0]), cscale(tau[5], xi[1])), cscale(tau[4], xi[2])),
+                        cadd(cadd(cscale(tau[5], xi[0]), cscale(tau[1], xi[1])), cscale(tau[3], xi[2])),
+                        cadd(cadd(cscale(tau[4], xi[0]), cscale(tau[3], xi[1])), cscale(tau[2], xi[2]))};
+  Cplx<T> w[3];
+  sym3_apply(c, idet, v, w);
+  const Cplx<T> w0 = w[0], w1 = w[1], w2 = w[2];
   tau[0] = cscale(w0, -xi[0]);
   tau[1] = cscale(w1, -xi[1]);
   tau[2] = cscale(w2, -xi[2]);
