@@ -5,6 +5,8 @@ muSpectre (and NASA PuMA when it can be imported) in the same run; GPU sizes whe
     python benchmarks/bench_solver.py --sizes 64 --mu-sizes 63 --full-sizes 64
     python benchmarks/bench_solver.py --gpu-sizes 512 1024 # on a machine with a GPU
 
+The peer needs `pip install muspectre` (benchmark environment only; not a voxtwin dependency).
+
 Microstructures: until the fibre generator (issue 3) is on main, ``_phantom.fibre_block`` (straight
 15 µm x 100 µm basalt fibres, 10 vol%, directions spread around X, 4 µm voxels) stands in for seed
 000's unit twins. Materials: seed 000's basalt fibre and PLA (``vt.material_library()``).

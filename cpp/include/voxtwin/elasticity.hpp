@@ -105,6 +105,8 @@ ElasticityResult solve_elasticity(const VolumeView<const L>& index, const Materi
 
 /// Strain and stress at the voxel centres (and the total displacement) from a displacement
 /// fluctuation `u` (3N, µm, [component][x][y][z]) and the mean strain; used after a solve.
+/// With `u` null, `fields.strain` is taken as given (the basic scheme's output) and only the
+/// stress is computed. `fields.displacement` may be `u` itself (converted in place).
 template <class T, class L>
 void elasticity_fields(const VolumeView<const L>& index, const MaterialTable& table, const T* u,
                        const Vector6& mean_strain, double delta_T, const ElasticityOptions& options,
