@@ -12,4 +12,5 @@ PYBIND11_MODULE(_core, m) {
   voxtwin::bind::bind_parallel(m);
   voxtwin::bind::bind_paste(m);
   voxtwin::bind::bind_fibres(m);
+  voxtwin::bind::bind_elasticity(m);
 }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import _core, io, orientation, segment
+from . import _core, analysis, io, orientation, segment, simulate
 from ._backend import backend_info, cuda_available, get_num_threads, set_num_threads
 from .characterize import FibreStatistics, characterize
 from .distributions import Empirical, Fixed, LogNormal, Normal
@@ -46,6 +46,7 @@ from .materials import VOID, Anisotropic, Isotropic, Material, TransverselyIsotr
 from .phases import phase_counts, phase_fractions
 from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
 from . import gcode
+from .simulate import Homogenization, Solution, homogenize, solve
 from . import pipeline
 
 __version__: str = _core.__version__
@@ -105,6 +106,12 @@ __all__ = [
     "anova",
     "closed_loop",
     "ClosedLoop",
+    "homogenize",
+    "solve",
+    "Homogenization",
+    "Solution",
+    "simulate",
+    "analysis",
     "VoxtwinError",
     "BackendUnavailableError",
     "CUDAError",
@@ -117,6 +124,7 @@ __all__ = [
     "Module",
     "stacking",
     "gcode",
+    "pipeline",
     "PlacementError",
     "PlacementWarning",
 ]

@@ -1,6 +1,7 @@
 #pragma once
 // Umbrella header of the voxtwin C++ core (namespace voxtwin).
 // CMake: find_package(voxtwin) and target_link_libraries(app voxtwin::core).
+#include "voxtwin/elasticity.hpp"
 #include "voxtwin/errors.hpp"
 #include "voxtwin/fibres.hpp"
 #include "voxtwin/materials.hpp"
