@@ -4,8 +4,9 @@ assembly → composite voxels → simulation, with a resumable run folder and an
 from __future__ import annotations
 
 from .config import load_config
+from .demo import demo_config
 from .report import write_report
 from .rundir import RunDir, StepRecord, fingerprint
 from .runner import run
 
-__all__ = ["run", "load_config", "RunDir", "StepRecord", "fingerprint", "write_report"]
+__all__ = ["run", "load_config", "demo_config", "RunDir", "StepRecord", "fingerprint", "write_report"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,7 +43,11 @@ def run(config: str | os.PathLike[str] | Mapping[str, Any] | None = None, *, res
         fps[stage.NAME] = fp
         if not (resume and run_dir.is_done(stage.NAME, fp)):
             start = time.perf_counter()
-            outcome = stage.run(ctx)
+            with warnings.catch_warnings(record=True) as caught:  # shown in the report, not lost on a console
+                warnings.simplefilter("always")
+                outcome = stage.run(ctx)
+            if caught:
+                outcome.summary["warnings"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
             run_dir.finish(StepRecord(stage.NAME, fp, outputs=outcome.outputs, summary=outcome.summary,
                                       figures=outcome.figures, seconds=time.perf_counter() - start))
         if stage.NAME == stop_after:
