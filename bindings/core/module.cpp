@@ -10,4 +10,6 @@ PYBIND11_MODULE(_core, m) {
   voxtwin::bind::bind_materials(m);
   voxtwin::bind::bind_phase_counts(m);
   voxtwin::bind::bind_parallel(m);
+  voxtwin::bind::bind_laminate(m);
+  voxtwin::bind::bind_composite_voxels(m);
 }

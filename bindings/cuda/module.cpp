@@ -7,4 +7,5 @@ PYBIND11_MODULE(_cuda, m) {
   voxtwin::bind::register_translators();
   voxtwin::bind::bind_cuda_device(m);
   voxtwin::bind::bind_cuda_phase_counts(m);
+  voxtwin::bind::bind_cuda_composite_voxels(m);
 }

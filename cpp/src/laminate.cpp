@@ -35,6 +35,22 @@ void set_part(Vector6& v, const int (&idx)[3], const Vector3& p) {
   for (int i = 0; i < 3; ++i) v[idx[i]] = p[i];
 }
 
+// Voigt stress rotation (Bond) matrix M for sigma' = R sigma R^T; stiffnesses turn as M C M^T.
+// One 6x6 product per layer instead of the general tensor rotation: the table of a giga-voxel
+// model holds up to 65536 laminates.
+Matrix6 stress_rotation(const Matrix3& R) {
+  constexpr int kPair[6][2] = {{0, 0}, {1, 1}, {2, 2}, {1, 2}, {0, 2}, {0, 1}};
+  Matrix6 M;
+  for (int J = 0; J < 6; ++J) {
+    Matrix3 s = Matrix3::Zero();
+    s(kPair[J][0], kPair[J][1]) = 1.0;
+    s(kPair[J][1], kPair[J][0]) = 1.0;
+    const Matrix3 t = R * s * R.transpose();
+    for (int I = 0; I < 6; ++I) M(I, J) = t(kPair[I][0], kPair[I][1]);
+  }
+  return M;
+}
+
 std::string fmt(double v) {
   std::ostringstream s;
   s.precision(17);
@@ -64,6 +80,7 @@ ThermoElastic laminate(const std::vector<Lamina>& layers, const Eigen::Vector3d&
   validate(layers);
   const Matrix3 R = rotation_from_axis(normal, "normal");  // columns: n, t1, t2 in the global frame
   const Matrix3 Rt = R.transpose();
+  const Matrix6 to_local = stress_rotation(Rt), to_global = stress_rotation(R);
 
   // Fraction-weighted averages over the solid layers (Milton's formulas, with the thermal
   // stress beta = C alpha carried along).
@@ -88,7 +105,7 @@ ThermoElastic laminate(const std::vector<Lamina>& layers, const Eigen::Vector3d&
       void_fraction += l.fraction;
       continue;
     }
-    const Matrix6 C = rotate_stiffness(l.C, Rt);
+    const Matrix6 C = to_local * l.C * to_local.transpose();
     const Vector6 beta = C * rotate_strain(l.alpha, Rt);
     const Matrix3 A11 = block(C, kSerial, kSerial), A12 = block(C, kSerial, kParallel);
     const Matrix3 A21 = block(C, kParallel, kSerial), A22 = block(C, kParallel, kParallel);
@@ -135,7 +152,7 @@ ThermoElastic laminate(const std::vector<Lamina>& layers, const Eigen::Vector3d&
     C = 0.5 * (C + C.transpose());  // exact symmetry; the formulas agree to rounding
     alpha = C.ldlt().solve(beta);
   }
-  out.C = rotate_stiffness(C, R);
+  out.C = to_global * C * to_global.transpose();
   out.C = 0.5 * (out.C + out.C.transpose());
   out.alpha = rotate_strain(alpha, R);
   return out;

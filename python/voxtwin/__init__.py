@@ -14,13 +14,17 @@ from pathlib import Path
 
 from . import _core
 from ._backend import backend_info, cuda_available, get_num_threads, set_num_threads
+from .composite import CompositeVoxels, composite_voxels, laminate, majority_vote
 from .errors import (
     BackendUnavailableError,
     ConvergenceError,
     CUDAError,
     FileFormatError,
     InsufficientMemoryError,
+    NormalResolutionWarning,
+    ThinFeatureWarning,
     VoxtwinError,
+    VoxtwinWarning,
 )
 from .materials import VOID, Anisotropic, Isotropic, Material, TransverselyIsotropic, Void, material_library
 from .phases import phase_counts, phase_fractions
@@ -55,10 +59,17 @@ __all__ = [
     "material_library",
     "phase_counts",
     "phase_fractions",
+    "composite_voxels",
+    "CompositeVoxels",
+    "majority_vote",
+    "laminate",
     "VoxtwinError",
     "BackendUnavailableError",
     "CUDAError",
     "InsufficientMemoryError",
     "ConvergenceError",
     "FileFormatError",
+    "VoxtwinWarning",
+    "ThinFeatureWarning",
+    "NormalResolutionWarning",
 ]

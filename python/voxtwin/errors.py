@@ -13,6 +13,9 @@ __all__ = [
     "InsufficientMemoryError",
     "ConvergenceError",
     "FileFormatError",
+    "VoxtwinWarning",
+    "ThinFeatureWarning",
+    "NormalResolutionWarning",
 ]
 
 
@@ -38,3 +41,15 @@ class ConvergenceError(VoxtwinError, RuntimeError):
 
 class FileFormatError(VoxtwinError, ValueError):
     """A file could not be read: unknown format, truncated, or inconsistent with its metadata."""
+
+
+class VoxtwinWarning(UserWarning):
+    """Base class of voxtwin's warnings (filter them with ``warnings.simplefilter``)."""
+
+
+class ThinFeatureWarning(VoxtwinWarning):
+    """Features (fibres, pores) are thinner than a downsampling factor: composite voxels need at least ``factor``."""
+
+
+class NormalResolutionWarning(VoxtwinWarning):
+    """The composite-voxel table had to fall back to a coarser set of interface normals to fit 65536 entries."""
