@@ -16,11 +16,13 @@ namespace py = pybind11;
 
 static_assert(sizeof(CompositeCell) == 24, "voxtwin.composite views cells as 24-byte records");
 
-/// CompositeOptions from the binding's arguments; `instances` (uint32 volume of `shape`) and
-/// `centres` / `directions` ((n, 3) float64, fine-voxel units) may be None.
+/// CompositeOptions from the binding's arguments; `instances` (uint32 volume of `shape`),
+/// `centres` / `directions` ((n, 3) float64, fine-voxel units) and `half_lengths` / `radii`
+/// ((n,) float64) may be None.
 inline CompositeOptions composite_options(const Shape3& shape, int factor, bool periodic, const py::handle& weights,
                                           const py::handle& instances, const py::handle& centres,
-                                          const py::handle& directions) {
+                                          const py::handle& directions, const py::handle& half_lengths,
+                                          const py::handle& radii) {
   CompositeOptions o;
   o.factor = factor;
   o.periodic = periodic;
@@ -40,6 +42,14 @@ inline CompositeOptions composite_options(const Shape3& shape, int factor, bool 
     const auto* dp = static_cast<const double*>(d.data());
     o.fibres.centre.assign(cp, cp + c.size());
     o.fibres.direction.assign(dp, dp + d.size());
+    if (!half_lengths.is_none() || !radii.is_none()) {
+      py::array h = checked_array<double>(half_lengths, "half_lengths", 1);
+      py::array r = checked_array<double>(radii, "radii", 1);
+      const auto* hp = static_cast<const double*>(h.data());
+      const auto* rp = static_cast<const double*>(r.data());
+      o.fibres.half_length.assign(hp, hp + h.size());
+      o.fibres.radius.assign(rp, rp + r.size());
+    }
   }
   return o;
 }

@@ -92,10 +92,14 @@ void composite_cells(const VolumeView<const std::uint8_t>& labels, const Composi
   cuda_detail::DeviceBuffer<std::int32_t> d_weights(256);
   cuda_detail::DeviceBuffer<double> d_centres(options.fibres.centre.size());
   cuda_detail::DeviceBuffer<double> d_directions(options.fibres.direction.size());
+  cuda_detail::DeviceBuffer<double> d_half_lengths(options.fibres.half_length.size());
+  cuda_detail::DeviceBuffer<double> d_radii(options.fibres.radius.size());
   cuda_detail::DeviceBuffer<CompositeCell> d_cells(static_cast<std::size_t>(nX * cells_per_layer));
   upload(d_weights, options.weights.data(), 256);
   upload(d_centres, options.fibres.centre.data(), options.fibres.centre.size());
   upload(d_directions, options.fibres.direction.data(), options.fibres.direction.size());
+  upload(d_half_lengths, options.fibres.half_length.data(), options.fibres.half_length.size());
+  upload(d_radii, options.fibres.radius.data(), options.fibres.radius.size());
 
   detail::BlockParams p;
   p.factor = f;
@@ -106,6 +110,8 @@ void composite_cells(const VolumeView<const std::uint8_t>& labels, const Composi
   p.centres = d_centres.get();
   p.directions = d_directions.get();
   p.n_fibres = options.fibres.size();
+  p.half_lengths = options.fibres.capped() ? d_half_lengths.get() : nullptr;
+  p.radii = options.fibres.capped() ? d_radii.get() : nullptr;
 
   for (std::int64_t X0 = 0; X0 < coarse.nx; X0 += nX) {
     const std::int64_t m = std::min(nX, coarse.nx - X0);

@@ -21,6 +21,11 @@ void require_options(const CompositeOptions& o) {
     throw std::invalid_argument("`fibres` must hold 3 centre and 3 direction components per fibre, got " +
                                 std::to_string(o.fibres.centre.size()) + " and " +
                                 std::to_string(o.fibres.direction.size()) + " values");
+  const std::size_t n = o.fibres.centre.size() / 3;
+  if (o.fibres.half_length.size() != o.fibres.radius.size() || (o.fibres.capped() && o.fibres.half_length.size() != n))
+    throw std::invalid_argument("`fibres` lengths and radii must be given for every fibre or not at all, got " +
+                                std::to_string(o.fibres.half_length.size()) + " and " +
+                                std::to_string(o.fibres.radius.size()) + " for " + std::to_string(n) + " fibres");
   for (int l = 0; l < 256; ++l)
     if (o.weights[l] < -(1 << 20) || o.weights[l] > (1 << 20))
       throw std::invalid_argument("`weights` must lie in [-2^20, 2^20], got weights[" + std::to_string(l) +
@@ -58,6 +63,8 @@ void composite_cells(const VolumeView<const std::uint8_t>& labels, const Composi
   p.centres = options.fibres.centre.data();
   p.directions = options.fibres.direction.data();
   p.n_fibres = options.fibres.size();
+  p.half_lengths = options.fibres.capped() ? options.fibres.half_length.data() : nullptr;
+  p.radii = options.fibres.capped() ? options.fibres.radius.data() : nullptr;
   const std::int64_t planes = coarse.nx * coarse.ny;
 #pragma omp parallel for schedule(static) num_threads(get_num_threads())
   for (std::int64_t xy = 0; xy < planes; ++xy) {

@@ -241,28 +241,40 @@ def _stiffness_weights(materials: Mapping[int, Material]) -> np.ndarray:
     return scaled.astype(np.int32)
 
 
-def _fibre_axes(fibres: object, voxel_size: float) -> tuple[np.ndarray, np.ndarray]:
-    """(centres, directions) in fine-voxel units from a fibre table with ``centre`` / ``direction`` in µm."""
+def _fibre_axes(fibres: object, voxel_size: float) -> tuple[np.ndarray, ...]:
+    """Fibre table (µm) → centres, directions (n, 3) and, when given, half-lengths and radii (n,) in fine voxels."""
 
-    def column(name: str) -> np.ndarray:
+    def column(name: str, width: int, required: bool = True) -> np.ndarray | None:
         if isinstance(fibres, Mapping) and name in fibres:
             value = fibres[name]
         elif not isinstance(fibres, Mapping) and hasattr(fibres, name):
             value = getattr(fibres, name)  # an object, or a DataFrame column
+        elif required:
+            raise ValueError(f"`fibres` must provide {name!r} in µm, got {type(fibres).__name__}")
         else:
-            raise ValueError(f"`fibres` must provide {name!r} as an (n, 3) array in µm, got {type(fibres).__name__}")
+            return None
         arr = np.asarray(value)
         if arr.dtype == object:
             arr = np.stack([np.asarray(v, dtype=np.float64) for v in arr])
         arr = np.asarray(arr, dtype=np.float64)
-        if arr.ndim != 2 or arr.shape[1] != 3 or not np.all(np.isfinite(arr)):
-            raise ValueError(f"`fibres[{name!r}]` must be a finite (n, 3) array, got shape {arr.shape}")
+        shape_ok = arr.ndim == 2 and arr.shape[1] == width if width > 1 else arr.ndim == 1
+        if not shape_ok or not np.all(np.isfinite(arr)):
+            want = f"(n, {width})" if width > 1 else "(n,)"
+            raise ValueError(f"`fibres[{name!r}]` must be a finite {want} array, got shape {arr.shape}")
         return np.ascontiguousarray(arr)
 
-    centres, directions = column("centre"), column("direction")
-    if centres.shape != directions.shape:
-        raise ValueError(f"`fibres` centre {centres.shape} and direction {directions.shape} must have the same shape")
-    return np.ascontiguousarray(centres / voxel_size), directions
+    centres, directions = column("centre", 3), column("direction", 3)
+    lengths, diameters = column("length", 1, False), column("diameter", 1, False)
+    assert centres is not None and directions is not None
+    n = len(centres)
+    if len(directions) != n or any(c is not None and len(c) != n for c in (lengths, diameters)):
+        raise ValueError("`fibres` columns centre, direction (and length, diameter) must have one row per fibre")
+    if (lengths is None) != (diameters is None):
+        raise ValueError("`fibres` must give both 'length' and 'diameter' (for the end caps) or neither")
+    out: tuple[np.ndarray, ...] = (np.ascontiguousarray(centres / voxel_size), directions)
+    if lengths is not None and diameters is not None:
+        out += (np.ascontiguousarray(lengths / (2 * voxel_size)), np.ascontiguousarray(diameters / (2 * voxel_size)))
+    return out
 
 
 def composite_voxels(
@@ -289,11 +301,13 @@ def composite_voxels(
     materials : ``{label: Material}`` for every label present, e.g.
         ``{0: lib["pla"], 1: lib["basalt_fibre"], 2: vt.VOID}``.
     normals : ``"geometry"`` — from the fine labels (summed central-difference gradient of the
-        phase indicator, 1-voxel halo); ``"fibres"`` — the radial direction from the axis of the
-        fibre holding most of the voxel (exact for cylinders), needs ``instances`` (uint32 fibre
-        instance labels, 0 = none, instance ``i`` ↔ row ``i - 1`` of ``fibres``), ``fibres``
-        (``centre`` and ``direction`` (n, 3) in µm, voxel ``(i, j, k)`` spanning
-        ``[i h, (i+1) h)``) and ``voxel_size`` ``h`` in µm. Voxels without a listed fibre use the geometry.
+        phase indicator, 1-voxel halo); ``"fibres"`` — the surface normal of the fibre holding most
+        of the voxel: radial from its axis (exact for cylinders), axial near its end caps when the
+        table gives ``length`` and ``diameter``. Needs ``instances`` (uint32 fibre instance labels,
+        0 = none, instance ``i`` ↔ row ``i - 1`` of ``fibres``), ``fibres`` (a mapping, object or
+        DataFrame with ``centre`` (axis midpoint) and ``direction`` (n, 3), optionally ``length``
+        and ``diameter`` (n,), in µm; voxel ``(i, j, k)`` spans ``[i h, (i+1) h)``) and
+        ``voxel_size`` ``h`` in µm. Voxels without a listed fibre use the geometry.
     periodic : wrap the 1-voxel halo of boundary voxels around the volume (FFT cells are periodic); else clamp.
     remainder : ``"error"`` when an extent is not a multiple of ``factor``; ``"crop"`` to drop the remainder.
     normal_resolution : K of the direction set (12 K² + 1 directions, K ≤ 64). Lowered, with a
@@ -320,7 +334,8 @@ def composite_voxels(
     counts = phase_counts(fine, device="cpu")
     mats = _materials(materials, list(counts))
 
-    inst = centres = directions = None
+    inst = None
+    axes: tuple[np.ndarray, ...] = ()
     if normals == "fibres":
         if instances is None or fibres is None or voxel_size is None:
             raise ValueError("normals='fibres' needs `instances`, `fibres` and `voxel_size`")
@@ -329,12 +344,12 @@ def composite_voxels(
         if instances.shape != labels.shape:
             raise ValueError(f"`instances` must have the shape of `labels` {labels.shape}, got {instances.shape}")
         inst = _fit_shape(instances, f, remainder, "instances")
-        centres, directions = _fibre_axes(fibres, check.positive("voxel_size", voxel_size, "µm"))
+        axes = _fibre_axes(fibres, check.positive("voxel_size", voxel_size, "µm"))
 
     rows = sorted(mats)
     row_of_label = np.full(256, -1, dtype=np.int32)
     row_of_label[rows] = np.arange(len(rows), dtype=np.int32)
-    cells = backend.composite_cells(fine, f, periodic, _stiffness_weights(mats), inst, centres, directions)
+    cells = backend.composite_cells(fine, f, periodic, _stiffness_weights(mats), inst, *axes)
     index, e_labels, e_counts, e_normals, used = _core.composite_table(
         cells, row_of_label, len(rows), resolution, MAX_TABLE_ENTRIES
     )

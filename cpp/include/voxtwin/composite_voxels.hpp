@@ -16,9 +16,10 @@
 // the block) the normal is the axis along which w's second moment departs most from a uniform
 // block, and e_x if none does.
 //
-// Interface normal ("fibres"): with fibre instance labels and the fibres' axes, the radial
-// direction from the axis of the fibre holding most voxels of the block to the block centre
-// (the exact normal of a cylinder). Blocks without a listed fibre fall back to "geometry".
+// Interface normal ("fibres"): with fibre instance labels and the fibres' axes, the normal of
+// the fibre holding most voxels of the block at the point nearest to the block centre: the
+// radial direction from the axis (exact for a cylinder), or along the axis near an end cap when
+// the fibre's length and radius are known. Blocks without a listed fibre use "geometry".
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -43,9 +44,12 @@ struct CompositeCell {
 /// Fibre axes for normals = "fibres", in fine-voxel units: voxel (i, j, k) spans
 /// [i, i+1) x [j, j+1) x [k, k+1). Row r describes instance label r + 1.
 struct FibreAxes {
-  std::vector<double> centre;     ///< 3 per fibre: a point on the axis
-  std::vector<double> direction;  ///< 3 per fibre: axis direction (any non-zero length)
+  std::vector<double> centre;       ///< 3 per fibre: the axis midpoint
+  std::vector<double> direction;    ///< 3 per fibre: axis direction (any non-zero length)
+  std::vector<double> half_length;  ///< per fibre, or empty: infinite cylinders (radial normals only)
+  std::vector<double> radius;       ///< per fibre, or empty (needed with half_length)
   std::int64_t size() const { return static_cast<std::int64_t>(centre.size() / 3); }
+  bool capped() const { return !half_length.empty(); }
 };
 
 struct CompositeOptions {

@@ -7,6 +7,7 @@
 // so that the CPU reads the whole volume and the GPU a slab with halo planes.
 // Integer sums throughout; the fibre normal is double arithmetic without fused multiply-add
 // (-ffp-contract=off / -fmad=false), rounded once to float.
+#include <cmath>
 #include <cstdint>
 
 #include "voxtwin/composite_voxels.hpp"
@@ -53,8 +54,23 @@ struct BlockParams {
   bool use_fibres = false;
   const double* centres = nullptr;          ///< 3 per fibre
   const double* directions = nullptr;       ///< 3 per fibre
+  const double* half_lengths = nullptr;     ///< per fibre, or null (infinite cylinders)
+  const double* radii = nullptr;            ///< per fibre, with half_lengths
   std::int64_t n_fibres = 0;
 };
+
+/// Outward normal of a capped cylinder (radius R, half-length h along unit axis) at the surface
+/// point nearest to a point with radial offset r (|r| = rl) and axial coordinate t: radial on the
+/// mantle, axial at the caps, their blend around the rims. `excess` is the signed distance.
+VOXTWIN_HD inline void capped_cylinder_normal(const double r[3], double rl, double t, const double axis[3], double R,
+                                              double h, double* n, double* excess) {
+  const double a = rl - R, b = (t < 0.0 ? -t : t) - h, s = t < 0.0 ? -1.0 : 1.0;
+  const double wr = a > 0.0 && b > 0.0 ? a : (b > a ? 0.0 : 1.0);
+  const double wa = a > 0.0 && b > 0.0 ? b : (b > a ? 1.0 : 0.0);
+  const double inv = rl > 0.0 ? 1.0 / rl : 0.0;
+  for (int k = 0; k < 3; ++k) n[k] = wr * r[k] * inv + wa * s * axis[k];
+  *excess = a > 0.0 && b > 0.0 ? sqrt(a * a + b * b) : (a > b ? a : b);
+}
 
 /// The radial direction from the axis of the block's dominant fibre to the block centre.
 /// False when the block holds no listed fibre or sits on the axis.
@@ -82,10 +98,10 @@ VOXTWIN_HD bool fibre_normal(const Src& src, std::int64_t x0, std::int64_t y0, s
         }
       }
   if (m == 0) return false;
-  int best = 0;
+  int top = 0;
   for (int s = 1; s < m; ++s)
-    if (counts[s] > counts[best] || (counts[s] == counts[best] && ids[s] < ids[best])) best = s;
-  const std::int64_t row = static_cast<std::int64_t>(ids[best]) - 1;
+    if (counts[s] > counts[top] || (counts[s] == counts[top] && ids[s] < ids[top])) top = s;
+  const std::int64_t row = static_cast<std::int64_t>(ids[top]) - 1;
   if (row >= p.n_fibres) return false;
   const double* c = p.centres + 3 * row;
   const double* d = p.directions + 3 * row;
@@ -96,25 +112,33 @@ VOXTWIN_HD bool fibre_normal(const Src& src, std::int64_t x0, std::int64_t y0, s
                        static_cast<double>(z0) + half - c[2]};
   const double L[3] = {static_cast<double>(p.shape.nx), static_cast<double>(p.shape.ny),
                        static_cast<double>(p.shape.nz)};
-  // Periodic twins: the image of the axis nearest to the block.
+  const double dl = sqrt(dd);
+  const double axis[3] = {d[0] / dl, d[1] / dl, d[2] / dl};
+  const bool capped = p.half_lengths != nullptr;
+  // Periodic twins: the image of the fibre nearest to the block (perpendicular distance for
+  // infinite cylinders, distance to the surface for capped ones).
   const int reach = p.periodic ? 1 : 0;
-  double best_r2 = -1.0, best_r[3] = {0.0, 0.0, 0.0};
+  bool found = false;
+  double best = 0.0, best_n[3] = {0.0, 0.0, 0.0};
   for (int sx = -reach; sx <= reach; ++sx)
     for (int sy = -reach; sy <= reach; ++sy)
       for (int sz = -reach; sz <= reach; ++sz) {
         const double w[3] = {v[0] + sx * L[0], v[1] + sy * L[1], v[2] + sz * L[2]};
-        const double t = (w[0] * d[0] + w[1] * d[1] + w[2] * d[2]) / dd;
-        const double r[3] = {w[0] - t * d[0], w[1] - t * d[1], w[2] - t * d[2]};
+        const double t = w[0] * axis[0] + w[1] * axis[1] + w[2] * axis[2];
+        const double r[3] = {w[0] - t * axis[0], w[1] - t * axis[1], w[2] - t * axis[2]};
         const double r2 = r[0] * r[0] + r[1] * r[1] + r[2] * r[2];
-        if (best_r2 < 0.0 || r2 < best_r2) {
-          best_r2 = r2;
-          best_r[0] = r[0];
-          best_r[1] = r[1];
-          best_r[2] = r[2];
+        double n[3] = {r[0], r[1], r[2]}, score = r2;
+        if (capped) capped_cylinder_normal(r, sqrt(r2), t, axis, p.radii[row], p.half_lengths[row], n, &score);
+        if (!found || score < best) {
+          found = true;
+          best = score;
+          best_n[0] = n[0];
+          best_n[1] = n[1];
+          best_n[2] = n[2];
         }
       }
-  if (!(best_r2 > 0.0)) return false;
-  for (int a = 0; a < 3; ++a) normal[a] = static_cast<float>(best_r[a]);
+  if (!(best_n[0] != 0.0 || best_n[1] != 0.0 || best_n[2] != 0.0)) return false;  // on the axis
+  for (int a = 0; a < 3; ++a) normal[a] = static_cast<float>(best_n[a]);
   return true;
 }
 
