@@ -156,6 +156,45 @@ TEST(CompositeVoxels, FibreNormalIsRadial) {
   EXPECT_GE(checked, 8);
 }
 
+TEST(CompositeVoxels, FibreNormalIsAxialAtTheEndCaps) {
+  // A fibre of radius 6 and length 10 along z, centred at (12.2, 11.9, 16): its caps at z = 11 and
+  // z = 21 cut the coarse layers Z = 2 and Z = 5; where the mantle is far, the normal is axial.
+  const Shape3 s{24, 24, 32};
+  Volume v{s, std::vector<std::uint8_t>(static_cast<std::size_t>(s.size()))};
+  std::vector<std::uint32_t> inst(static_cast<std::size_t>(s.size()), 0u);
+  const double cx = 12.2, cy = 11.9, cz = 16.0, R = 6.0, h = 5.0;
+  for (std::int64_t x = 0; x < s.nx; ++x)
+    for (std::int64_t y = 0; y < s.ny; ++y)
+      for (std::int64_t z = 0; z < s.nz; ++z)
+        if (std::hypot(x + 0.5 - cx, y + 0.5 - cy) < R && std::abs(z + 0.5 - cz) <= h) {
+          v.data[s.index(x, y, z)] = 1;
+          inst[s.index(x, y, z)] = 1u;
+        }
+  CompositeOptions o;
+  o.instances = inst.data();
+  o.fibres.centre = {cx, cy, cz};
+  o.fibres.direction = {0.0, 0.0, -1.0};
+  o.fibres.half_length = {h};
+  o.fibres.radius = {R};
+  const auto cells = cells_of(v, o);
+  const Shape3 c = coarse_shape(s, 4);
+  // Blocks X, Y in {2, 3} lie well inside the mantle (block centres within 3 of the axis).
+  for (std::int64_t Z : {2, 5})
+    for (std::int64_t X : {2, 3})
+      for (std::int64_t Y : {2, 3}) {
+        const CompositeCell& cell = cells[c.index(X, Y, Z)];
+        ASSERT_NE(cell.count[1], 0) << X << Y << Z;
+        EXPECT_LT(angle_deg(cell.normal, Eigen::Vector3d::UnitZ()), 1e-6);
+      }
+  // Mid-length blocks on the mantle stay radial.
+  const CompositeCell& side = cells[c.index(1, 2, 3)];
+  ASSERT_NE(side.count[1], 0);
+  EXPECT_LT(angle_deg(side.normal, Eigen::Vector3d(4 * 1 + 2 - cx, 4 * 2 + 2 - cy, 0.0)), 1e-4);
+  o.fibres.radius.clear();
+  std::vector<CompositeCell> out(static_cast<std::size_t>(c.size()));
+  EXPECT_THROW(composite_cells(v.view(), o, out.data()), std::invalid_argument);
+}
+
 TEST(CompositeVoxels, ResultsDoNotDependOnThreads) {
   Volume v{{16, 20, 12}, {}};
   v.data.resize(static_cast<std::size_t>(v.shape.size()));

@@ -58,7 +58,7 @@ TEST(CudaCompositeVoxels, CellsEqualCpuByteForByte) {
   if (cuda::device_count() == 0) GTEST_SKIP() << "no CUDA device visible";
   const Sample s = sample();
   const VolumeView<const std::uint8_t> view{s.labels.data(), s.shape};
-  for (int variant = 0; variant < 4; ++variant) {
+  for (int variant = 0; variant < 5; ++variant) {
     CompositeOptions o;
     o.factor = variant == 3 ? 2 : 4;
     o.periodic = variant % 2 == 0;
@@ -67,6 +67,10 @@ TEST(CudaCompositeVoxels, CellsEqualCpuByteForByte) {
     if (variant >= 2) {
       o.instances = s.instances.data();
       o.fibres = s.axes;
+    }
+    if (variant == 4) {  // finite fibres: end caps
+      o.fibres.half_length = {4.0, 6.5, 5.0};
+      o.fibres.radius = {2.6, 2.6, 2.6};
     }
     const Shape3 c = coarse_shape(s.shape, o.factor);
     std::vector<CompositeCell> cpu(static_cast<std::size_t>(c.size())), gpu(cpu.size());
