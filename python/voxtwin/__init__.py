@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import _core
+from . import _core, orientation
 from ._backend import backend_info, cuda_available, get_num_threads, set_num_threads
 from .composite import CompositeVoxels, composite_voxels, laminate, majority_vote
+from .distributions import Empirical, Fixed, LogNormal, Normal
 from .errors import (
     BackendUnavailableError,
     ConvergenceError,
@@ -22,9 +23,26 @@ from .errors import (
     FileFormatError,
     InsufficientMemoryError,
     NormalResolutionWarning,
+    PlacementError,
+    PlacementWarning,
     ThinFeatureWarning,
     VoxtwinError,
     VoxtwinWarning,
+)
+from .fibre_table import FibreTable
+from .generate import (
+    FIBRE_LABEL,
+    FibreRaster,
+    FibreSpec,
+    Placement,
+    UnitTwin,
+    building_blocks,
+    generate_fibres,
+    matrix_space,
+    overlapping_fibres,
+    place_fibres,
+    rasterize_fibres,
+    seed000_spec,
 )
 from .materials import VOID, Anisotropic, Isotropic, Material, TransverselyIsotropic, Void, material_library
 from .phases import phase_counts, phase_fractions
@@ -59,6 +77,24 @@ __all__ = [
     "material_library",
     "phase_counts",
     "phase_fractions",
+    "Normal",
+    "LogNormal",
+    "Fixed",
+    "Empirical",
+    "orientation",
+    "FibreSpec",
+    "FibreTable",
+    "Placement",
+    "FibreRaster",
+    "UnitTwin",
+    "FIBRE_LABEL",
+    "place_fibres",
+    "rasterize_fibres",
+    "generate_fibres",
+    "overlapping_fibres",
+    "matrix_space",
+    "seed000_spec",
+    "building_blocks",
     "composite_voxels",
     "CompositeVoxels",
     "majority_vote",
@@ -69,6 +105,8 @@ __all__ = [
     "InsufficientMemoryError",
     "ConvergenceError",
     "FileFormatError",
+    "PlacementError",
+    "PlacementWarning",
     "VoxtwinWarning",
     "ThinFeatureWarning",
     "NormalResolutionWarning",

@@ -13,6 +13,8 @@ __all__ = [
     "InsufficientMemoryError",
     "ConvergenceError",
     "FileFormatError",
+    "PlacementError",
+    "PlacementWarning",
     "VoxtwinWarning",
     "ThinFeatureWarning",
     "NormalResolutionWarning",
@@ -43,6 +45,20 @@ class FileFormatError(VoxtwinError, ValueError):
     """A file could not be read: unknown format, truncated, or inconsistent with its metadata."""
 
 
+class PlacementError(VoxtwinError, RuntimeError):
+    """Fibre placement stopped short of its target volume fraction and the caller asked for ``strict=True``.
+
+    ``achieved`` and ``target`` are the volume fractions reached and asked for.
+    """
+
+    def __init__(self, message: str, achieved: float, target: float) -> None:
+        super().__init__(message)
+        self.achieved = achieved
+        self.target = target
+
+
+class PlacementWarning(UserWarning):
+    """Fibre placement stopped short of its target volume fraction (the twin holds what was placed)."""
 class VoxtwinWarning(UserWarning):
     """Base class of voxtwin's warnings (filter them with ``warnings.simplefilter``)."""
 

@@ -4,6 +4,7 @@
 #include "voxtwin/composite_table.hpp"
 #include "voxtwin/composite_voxels.hpp"
 #include "voxtwin/errors.hpp"
+#include "voxtwin/fibres.hpp"
 #include "voxtwin/laminate.hpp"
 #include "voxtwin/materials.hpp"
 #include "voxtwin/parallel.hpp"
