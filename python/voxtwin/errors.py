@@ -59,6 +59,8 @@ class PlacementError(VoxtwinError, RuntimeError):
 
 class PlacementWarning(UserWarning):
     """Fibre placement stopped short of its target volume fraction (the twin holds what was placed)."""
+
+
 class VoxtwinWarning(UserWarning):
     """Base class of voxtwin's warnings (filter them with ``warnings.simplefilter``)."""
 
