@@ -18,11 +18,11 @@ static_assert(sizeof(CompositeCell) == 24, "voxtwin.composite views cells as 24-
 
 /// CompositeOptions from the binding's arguments; `instances` (uint32 volume of `shape`),
 /// `centres` / `directions` ((n, 3) float64, fine-voxel units) and `half_lengths` / `radii`
-/// ((n,) float64) may be None.
+/// ((n,) float64) may be None; `rounded`: spherocylinders.
 inline CompositeOptions composite_options(const Shape3& shape, int factor, bool periodic, const py::handle& weights,
                                           const py::handle& instances, const py::handle& centres,
                                           const py::handle& directions, const py::handle& half_lengths,
-                                          const py::handle& radii) {
+                                          const py::handle& radii, bool rounded) {
   CompositeOptions o;
   o.factor = factor;
   o.periodic = periodic;
@@ -49,6 +49,7 @@ inline CompositeOptions composite_options(const Shape3& shape, int factor, bool 
       const auto* rp = static_cast<const double*>(r.data());
       o.fibres.half_length.assign(hp, hp + h.size());
       o.fibres.radius.assign(rp, rp + r.size());
+      o.fibres.rounded = rounded;
     }
   }
   return o;

@@ -111,6 +111,7 @@ void composite_cells(const VolumeView<const std::uint8_t>& labels, const Composi
   p.directions = d_directions.get();
   p.n_fibres = options.fibres.size();
   p.half_lengths = options.fibres.capped() ? d_half_lengths.get() : nullptr;
+  p.rounded = options.fibres.rounded;
   p.radii = options.fibres.capped() ? d_radii.get() : nullptr;
 
   for (std::int64_t X0 = 0; X0 < coarse.nx; X0 += nX) {

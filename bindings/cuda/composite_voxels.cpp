@@ -12,10 +12,11 @@ void bind_cuda_composite_voxels(py::module_& m) {
       "composite_cells",
       [](const py::handle& labels, int factor, bool periodic, const py::handle& weights, const py::handle& instances,
          const py::handle& centres, const py::handle& directions, const py::handle& half_lengths,
-         const py::handle& radii) {
+         const py::handle& radii, bool rounded) {
         const auto view = volume_in<std::uint8_t>(labels, "labels");
         const CompositeOptions o =
-            composite_options(view.shape, factor, periodic, weights, instances, centres, directions, half_lengths, radii);
+            composite_options(view.shape, factor, periodic, weights, instances, centres, directions, half_lengths, radii,
+                              rounded);
         auto cells = new_cells(composite_grid(view.shape, o));
         CompositeCell* out = cells_data(cells);
         py::gil_scoped_release release;
@@ -24,7 +25,7 @@ void bind_cuda_composite_voxels(py::module_& m) {
       },
       py::arg("labels"), py::arg("factor"), py::arg("periodic"), py::arg("weights"), py::arg("instances") = py::none(),
       py::arg("centres") = py::none(), py::arg("directions") = py::none(), py::arg("half_lengths") = py::none(),
-      py::arg("radii") = py::none(),
+      py::arg("radii") = py::none(), py::arg("rounded") = false,
       "composite_cells on the GPU (byte-identical to the CPU).");
 
   m.def(

@@ -64,6 +64,7 @@ void composite_cells(const VolumeView<const std::uint8_t>& labels, const Composi
   p.directions = options.fibres.direction.data();
   p.n_fibres = options.fibres.size();
   p.half_lengths = options.fibres.capped() ? options.fibres.half_length.data() : nullptr;
+  p.rounded = options.fibres.rounded;
   p.radii = options.fibres.capped() ? options.fibres.radius.data() : nullptr;
   const std::int64_t planes = coarse.nx * coarse.ny;
 #pragma omp parallel for schedule(static) num_threads(get_num_threads())

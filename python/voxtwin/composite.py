@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -105,7 +105,8 @@ class CompositeVoxels:
 
     Rows ``0 .. len(materials) - 1`` are the plain materials (sorted by label; pure coarse voxels
     point at them), the rest distinct laminates. Pass the object to ``vt.homogenize`` /
-    ``vt.solve`` wherever a label volume is accepted.
+    ``vt.solve`` wherever a label volume is accepted, with the coarse voxel size
+    (:meth:`coarse_voxel_size`; effective properties do not depend on it, displacements do).
     """
 
     index: np.ndarray
@@ -127,6 +128,8 @@ class CompositeVoxels:
     normal_resolution: int = 15
     """Resolution K of the normal set actually used (lower than asked when the table overflowed)."""
     periodic: bool = True
+    quantized_normals: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    """Normals (rows, 3) int8 on the cube surface max|n_i| = ``normal_resolution``, as the laminates used them."""
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -165,6 +168,44 @@ class CompositeVoxels:
     def table(self) -> tuple[np.ndarray, np.ndarray]:
         """``(C, alpha)`` of every row: what a solver looks up per voxel."""
         return self.C, self.alpha
+
+    def dominant_labels(self) -> np.ndarray:
+        """The most abundant label of every coarse voxel (smallest on ties), uint8 [cx, cy, cz]."""
+        top = np.argmax(self.entry_counts, axis=1)  # slots are sorted by label: ties go to the smaller
+        return self.entry_labels[np.arange(len(top)), top][self.index]
+
+    def with_materials(self, materials: Mapping[int, Material]) -> CompositeVoxels:
+        """The same geometry (fractions, normals, index) with the laminate laws of other ``materials``.
+
+        ``materials`` must cover every label of the table. The normals of voxels with three or
+        more labels keep the stiffness weights of the materials they were estimated with.
+        """
+        mats = _materials(materials, sorted({int(v) for v in self.entry_labels[self.entry_counts > 0]}))
+        if mats.keys() != self.materials.keys():
+            raise ValueError(f"`materials` must have the labels {sorted(self.materials)} of the composite voxels, "
+                             f"got {sorted(mats)}")
+        rows = sorted(mats)
+        C_by_label, alpha_by_label = _laws_by_label(mats)
+        m = len(rows)
+        C, alpha = _core.composite_laminates(self.entry_labels[m:], self.entry_counts[m:],
+                                             self.quantized_normals[m:], self.factor, C_by_label, alpha_by_label)
+        return replace(self, C=np.concatenate([C_by_label[rows], C]), alpha=np.concatenate([alpha_by_label[rows], alpha]),
+                       materials=dict(mats))
+
+    def material_table(self, materials: Mapping[int, Material]) -> Any:
+        """The solver's input (``voxtwin._material_table.MaterialTable``): this index and table.
+
+        Called by ``vt.homogenize`` / ``vt.solve``. With ``materials`` other than those the
+        composite voxels were built with, the laminates are recomputed (:meth:`with_materials`).
+        ``phases`` (for per-phase statistics) is the dominant label of each coarse voxel;
+        ``label_of_entry`` the label of the plain-material rows and -1 for laminates.
+        """
+        from ._material_table import MaterialTable  # the solver's input type (simulate is the next step)
+
+        cv = self if _same_materials(materials, self.materials) else self.with_materials(materials)
+        owner = np.full(cv.n_entries, -1, dtype=np.int64)
+        owner[: len(cv.materials)] = sorted(cv.materials)
+        return MaterialTable(cv.index, cv.C, cv.alpha, cv.dominant_labels(), owner)
 
     @property
     def nbytes(self) -> int:
@@ -230,6 +271,22 @@ def _materials(materials: object, present: Sequence[int]) -> dict[int, Material]
     return out
 
 
+def _laws_by_label(materials: Mapping[int, Material]) -> tuple[np.ndarray, np.ndarray]:
+    """Stiffness (256, 6, 6) and CTE (256, 6) indexed by label (zero where no material)."""
+    C = np.zeros((256, 6, 6))
+    alpha = np.zeros((256, 6))
+    for label, mat in materials.items():
+        C[label] = mat.C
+        alpha[label] = mat.alpha
+    return C, alpha
+
+
+def _same_materials(a: Mapping[int, Material], b: Mapping[int, Material]) -> bool:
+    if not isinstance(a, Mapping) or set(a) != set(b):
+        return False
+    return all(np.array_equal(a[k].C, b[k].C) and np.array_equal(a[k].alpha, b[k].alpha) for k in b)
+
+
 def _stiffness_weights(materials: Mapping[int, Material]) -> np.ndarray:
     """Integer weights w(label) ∝ C_ijij (rotation invariant) for the normals of 3+-phase voxels."""
     raw = np.zeros(256)
@@ -241,8 +298,9 @@ def _stiffness_weights(materials: Mapping[int, Material]) -> np.ndarray:
     return scaled.astype(np.int32)
 
 
-def _fibre_axes(fibres: object, voxel_size: float) -> tuple[np.ndarray, ...]:
-    """Fibre table (µm) → centres, directions (n, 3) and, when given, half-lengths and radii (n,) in fine voxels."""
+def _fibre_axes(fibres: object, voxel_size: float) -> tuple[tuple[np.ndarray, ...], bool]:
+    """Fibre table (µm) → (centres, directions (n, 3) [, segment half-lengths, radii (n,)]) in fine
+    voxels, and whether the fibres are spherocylinders (``fibre_shape`` / ``"shape"``)."""
 
     def column(name: str, width: int, required: bool = True) -> np.ndarray | None:
         if isinstance(fibres, Mapping) and name in fibres:
@@ -271,10 +329,14 @@ def _fibre_axes(fibres: object, voxel_size: float) -> tuple[np.ndarray, ...]:
         raise ValueError("`fibres` columns centre, direction (and length, diameter) must have one row per fibre")
     if (lengths is None) != (diameters is None):
         raise ValueError("`fibres` must give both 'length' and 'diameter' (for the end caps) or neither")
+    shape = fibres.get("shape", "cylinder") if isinstance(fibres, Mapping) else getattr(fibres, "fibre_shape", "cylinder")
+    rounded = check.choice("fibre shape", shape, ("cylinder", "spherocylinder")) == "spherocylinder"
     out: tuple[np.ndarray, ...] = (np.ascontiguousarray(centres / voxel_size), directions)
     if lengths is not None and diameters is not None:
-        out += (np.ascontiguousarray(lengths / (2 * voxel_size)), np.ascontiguousarray(diameters / (2 * voxel_size)))
-    return out
+        # Half-length of the axis segment: L/2 for cylinders, (L - d)/2 for spherocylinders (tip to tip).
+        segment = (lengths - diameters) if rounded else lengths
+        out += (np.ascontiguousarray(segment / (2 * voxel_size)), np.ascontiguousarray(diameters / (2 * voxel_size)))
+    return out, rounded
 
 
 def composite_voxels(
@@ -304,10 +366,12 @@ def composite_voxels(
         phase indicator, 1-voxel halo); ``"fibres"`` — the surface normal of the fibre holding most
         of the voxel: radial from its axis (exact for cylinders), axial near its end caps when the
         table gives ``length`` and ``diameter``. Needs ``instances`` (uint32 fibre instance labels,
-        0 = none, instance ``i`` ↔ row ``i - 1`` of ``fibres``), ``fibres`` (a mapping, object or
-        DataFrame with ``centre`` (axis midpoint) and ``direction`` (n, 3), optionally ``length``
-        and ``diameter`` (n,), in µm; voxel ``(i, j, k)`` spans ``[i h, (i+1) h)``) and
-        ``voxel_size`` ``h`` in µm. Voxels without a listed fibre use the geometry.
+        0 = none, instance ``i`` ↔ row ``i - 1`` of ``fibres``), ``fibres`` (a
+        :class:`~voxtwin.FibreTable` such as ``twin.fibres``, or a mapping / object with ``centre``
+        (axis midpoint) and ``direction`` (n, 3), optionally ``length`` and ``diameter`` (n,) in µm
+        and ``shape`` ``"cylinder"`` / ``"spherocylinder"``; voxel ``(i, j, k)`` spans
+        ``[i h, (i+1) h)``) and ``voxel_size`` ``h`` in µm (``twin.voxel_size``). Voxels without a
+        listed fibre use the geometry.
     periodic : wrap the 1-voxel halo of boundary voxels around the volume (FFT cells are periodic); else clamp.
     remainder : ``"error"`` when an extent is not a multiple of ``factor``; ``"crop"`` to drop the remainder.
     normal_resolution : K of the direction set (12 K² + 1 directions, K ≤ 64). Lowered, with a
@@ -336,6 +400,7 @@ def composite_voxels(
 
     inst = None
     axes: tuple[np.ndarray, ...] = ()
+    rounded = False
     if normals == "fibres":
         if instances is None or fibres is None or voxel_size is None:
             raise ValueError("normals='fibres' needs `instances`, `fibres` and `voxel_size`")
@@ -344,12 +409,12 @@ def composite_voxels(
         if instances.shape != labels.shape:
             raise ValueError(f"`instances` must have the shape of `labels` {labels.shape}, got {instances.shape}")
         inst = _fit_shape(instances, f, remainder, "instances")
-        axes = _fibre_axes(fibres, check.positive("voxel_size", voxel_size, "µm"))
+        axes, rounded = _fibre_axes(fibres, check.positive("voxel_size", voxel_size, "µm"))
 
     rows = sorted(mats)
     row_of_label = np.full(256, -1, dtype=np.int32)
     row_of_label[rows] = np.arange(len(rows), dtype=np.int32)
-    cells = backend.composite_cells(fine, f, periodic, _stiffness_weights(mats), inst, *axes)
+    cells = backend.composite_cells(fine, f, periodic, _stiffness_weights(mats), inst, *axes, rounded=rounded)
     index, e_labels, e_counts, e_normals, used = _core.composite_table(
         cells, row_of_label, len(rows), resolution, MAX_TABLE_ENTRIES
     )
@@ -363,11 +428,7 @@ def composite_voxels(
             stacklevel=2,
         )
 
-    C_by_label = np.zeros((256, 6, 6))
-    alpha_by_label = np.zeros((256, 6))
-    for label, mat in mats.items():
-        C_by_label[label] = mat.C
-        alpha_by_label[label] = mat.alpha
+    C_by_label, alpha_by_label = _laws_by_label(mats)
     lam_C, lam_alpha = _core.composite_laminates(e_labels, e_counts, e_normals, f, C_by_label, alpha_by_label)
 
     m = len(rows)
@@ -390,6 +451,7 @@ def composite_voxels(
         materials=dict(mats),
         normal_resolution=int(used),
         periodic=periodic,
+        quantized_normals=np.concatenate([np.zeros((m, 3), np.int8), e_normals]),
     )
     if check_features:
         _warn_thin_features(fine, f, mats)

@@ -18,8 +18,9 @@
 //
 // Interface normal ("fibres"): with fibre instance labels and the fibres' axes, the normal of
 // the fibre holding most voxels of the block at the point nearest to the block centre: the
-// radial direction from the axis (exact for a cylinder), or along the axis near an end cap when
-// the fibre's length and radius are known. Blocks without a listed fibre use "geometry".
+// radial direction from the axis (exact for a cylinder), or along the axis near a flat end face
+// (from the centre of a hemispherical end of a spherocylinder) when the fibre's length and radius
+// are known. Blocks without a listed fibre use "geometry".
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -46,8 +47,9 @@ struct CompositeCell {
 struct FibreAxes {
   std::vector<double> centre;       ///< 3 per fibre: the axis midpoint
   std::vector<double> direction;    ///< 3 per fibre: axis direction (any non-zero length)
-  std::vector<double> half_length;  ///< per fibre, or empty: infinite cylinders (radial normals only)
+  std::vector<double> half_length;  ///< per fibre: half-length of the axis segment, or empty: infinite cylinders
   std::vector<double> radius;       ///< per fibre, or empty (needed with half_length)
+  bool rounded = false;             ///< spherocylinders (hemispherical ends) instead of flat end faces
   std::int64_t size() const { return static_cast<std::int64_t>(centre.size() / 3); }
   bool capped() const { return !half_length.empty(); }
 };

@@ -56,6 +56,7 @@ struct BlockParams {
   const double* directions = nullptr;       ///< 3 per fibre
   const double* half_lengths = nullptr;     ///< per fibre, or null (infinite cylinders)
   const double* radii = nullptr;            ///< per fibre, with half_lengths
+  bool rounded = false;                     ///< spherocylinders
   std::int64_t n_fibres = 0;
 };
 
@@ -128,7 +129,13 @@ VOXTWIN_HD bool fibre_normal(const Src& src, std::int64_t x0, std::int64_t y0, s
         const double r[3] = {w[0] - t * axis[0], w[1] - t * axis[1], w[2] - t * axis[2]};
         const double r2 = r[0] * r[0] + r[1] * r[1] + r[2] * r[2];
         double n[3] = {r[0], r[1], r[2]}, score = r2;
-        if (capped) capped_cylinder_normal(r, sqrt(r2), t, axis, p.radii[row], p.half_lengths[row], n, &score);
+        if (capped && p.rounded) {  // spherocylinder: away from the nearest point of the axis segment
+          const double h = p.half_lengths[row], tc = t < -h ? -h : (t > h ? h : t);
+          for (int k = 0; k < 3; ++k) n[k] = w[k] - tc * axis[k];
+          score = sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]) - p.radii[row];
+        } else if (capped) {
+          capped_cylinder_normal(r, sqrt(r2), t, axis, p.radii[row], p.half_lengths[row], n, &score);
+        }
         if (!found || score < best) {
           found = true;
           best = score;
