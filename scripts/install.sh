@@ -33,7 +33,8 @@ if command -v nvcc >/dev/null 2>&1; then
   python -m pip install -q nvidia-cufft
 fi
 extras="ai,viz"
-[ "$with_tests" = 1 ] && extras="$extras,test"
+# dist (dask) lets the tests exercise the Dask path of the zarr writer.
+[ "$with_tests" = 1 ] && extras="$extras,dist,test"
 echo "== building voxtwin[$extras]"
 # No build isolation: the build must see nvidia-cufft (for CUDA) from this environment.
 python -m pip install -q --no-build-isolation ".[$extras]"

@@ -10,6 +10,7 @@ PYBIND11_MODULE(_core, m) {
   voxtwin::bind::bind_materials(m);
   voxtwin::bind::bind_phase_counts(m);
   voxtwin::bind::bind_parallel(m);
+  voxtwin::bind::bind_paste(m);
   voxtwin::bind::bind_fibres(m);
   voxtwin::bind::bind_laminate(m);
   voxtwin::bind::bind_composite_voxels(m);

@@ -6,6 +6,7 @@ namespace voxtwin::bind {
 void bind_materials(pybind11::module_& m);
 void bind_phase_counts(pybind11::module_& m);
 void bind_parallel(pybind11::module_& m);
+void bind_paste(pybind11::module_& m);
 void bind_fibres(pybind11::module_& m);
 void bind_laminate(pybind11::module_& m);
 void bind_composite_voxels(pybind11::module_& m);

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import _core, orientation
 from ._backend import backend_info, cuda_available, get_num_threads, set_num_threads
+from .characterize import FibreStatistics, characterize
 from .composite import CompositeVoxels, composite_voxels, laminate, majority_vote
 from .distributions import Empirical, Fixed, LogNormal, Normal
 from .errors import (
@@ -29,6 +30,7 @@ from .errors import (
     VoxtwinError,
     VoxtwinWarning,
 )
+from .feedback import ClosedLoop, Similarity, anova, closed_loop, similarity
 from .fibre_table import FibreTable
 from .generate import (
     FIBRE_LABEL,
@@ -46,6 +48,8 @@ from .generate import (
 )
 from .materials import VOID, Anisotropic, Isotropic, Material, TransverselyIsotropic, Void, material_library
 from .phases import phase_counts, phase_fractions
+from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
+from . import gcode
 
 __version__: str = _core.__version__
 
@@ -95,6 +99,13 @@ __all__ = [
     "matrix_space",
     "seed000_spec",
     "building_blocks",
+    "characterize",
+    "FibreStatistics",
+    "similarity",
+    "Similarity",
+    "anova",
+    "closed_loop",
+    "ClosedLoop",
     "composite_voxels",
     "CompositeVoxels",
     "majority_vote",
@@ -105,6 +116,12 @@ __all__ = [
     "InsufficientMemoryError",
     "ConvergenceError",
     "FileFormatError",
+    "BlockLibrary",
+    "Assembly",
+    "AssemblyWarning",
+    "Module",
+    "stacking",
+    "gcode",
     "PlacementError",
     "PlacementWarning",
     "VoxtwinWarning",

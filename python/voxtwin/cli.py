@@ -28,6 +28,27 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_assemble(args: argparse.Namespace) -> int:
+    import voxtwin
+
+    lib = voxtwin.BlockLibrary.load(args.library)
+    if args.gcode:
+        plan = voxtwin.gcode.read(args.gcode)
+        asm = voxtwin.gcode.to_assembly(plan, lib, seed=args.seed)
+    else:
+        sequence: object = args.stack
+        if args.stack not in ("helicoidal", "quasi_isotropic", "qi"):
+            sequence = [float(a) for a in args.stack.split(",")]
+        asm = voxtwin.Assembly.stacked(lib, voxtwin.stacking(sequence), layer_shape=tuple(args.layer_shape),
+                                       axis=args.axis, seed=args.seed)
+    print(asm.summary())
+    if args.out is None:
+        return EXIT_OK
+    store = asm.to_zarr(args.out, chunks=args.chunks, threads=args.threads, progress=not args.quiet)
+    print(f"wrote {args.out} ({dict(store.attrs)['voxtwin']['shape']} voxels)")
+    return EXIT_OK
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -69,6 +90,42 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK if twin.target_reached else EXIT_FAILED
 
 
+def _read_labels(path: str) -> object:
+    """Phase labels from .npy ([x, y, z]) or .tif/.tiff (pages along Z, rows along Y), as ``generate`` writes them."""
+    from pathlib import Path
+
+    import numpy as np
+
+    suffix = Path(path).suffix.lower()
+    if suffix == ".npy":
+        return np.load(path, allow_pickle=False)
+    if suffix in (".tif", ".tiff"):
+        import tifffile
+
+        return np.ascontiguousarray(tifffile.imread(path).transpose(2, 1, 0))
+    raise ValueError(f"`LABELS` must be a .npy, .tif or .tiff file, got {path!r}")
+
+
+def _cmd_characterize(args: argparse.Namespace) -> int:
+    import voxtwin
+
+    stats = voxtwin.characterize(_read_labels(args.labels), args.voxel_size, args.fibre_label, periodic=args.periodic)
+    summary = stats.summary()
+    if args.table:
+        summary["fibre_table"] = str(stats.to_table(args.table))
+    if args.json:
+        summary["json"] = str(stats.to_json(args.json))
+    if args.profile_plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        ax = stats.profile(args.axis, args.bins).plot()
+        ax.figure.savefig(args.profile_plot, dpi=150, bbox_inches="tight")
+        summary["profile_plot"] = args.profile_plot
+    print(json.dumps(summary, indent=2))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="voxtwin",
@@ -80,6 +137,22 @@ def build_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="show version, backends (CPU threads, CUDA devices) and the CMake package dir")
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=_cmd_info)
+
+    asm = sub.add_parser("assemble", help="stack or lay out blocks of a saved block library; write zarr (resumable)")
+    asm.add_argument("library", help="folder written by BlockLibrary.save")
+    asm.add_argument("out", nargs="?", help="zarr store to write (resumes an interrupted write); omit to plan only")
+    layout = asm.add_mutually_exclusive_group(required=True)
+    layout.add_argument("--stack", help="helicoidal, quasi_isotropic, or angles in degrees such as 0,90,45,135")
+    layout.add_argument("--gcode", help="G-code whose drawing path places the blocks")
+    asm.add_argument("--layer-shape", type=int, nargs=2, default=(4, 4), metavar=("N1", "N2"),
+                     help="blocks per stacked layer (default 4 4)")
+    asm.add_argument("--axis", choices=("x", "y", "z"), default="z", help="stacking axis (default z)")
+    asm.add_argument("--seed", type=int, default=0, help="assembly seed (default 0)")
+    asm.add_argument("--chunks", type=int, nargs=3, default=None, metavar=("X", "Y", "Z"),
+                     help="output chunk shape in voxels (default: the block shape)")
+    asm.add_argument("--threads", type=int, default=None, help="writer threads (default: CPU threads)")
+    asm.add_argument("--quiet", action="store_true", help="no progress bar")
+    asm.set_defaults(func=_cmd_assemble)
 
     gen = sub.add_parser(
         "generate",
@@ -103,6 +176,23 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--open", action="store_true", help="cut fibres at the faces instead of wrapping them")
     gen.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     gen.set_defaults(func=_cmd_generate)
+
+    char = sub.add_parser(
+        "characterize",
+        help="identify the single fibres of a segmented volume and write their statistics",
+        description="Identify the fibres of a phase-label volume (touching fibres separated) and measure them: "
+        "diameter, length, direction, orientation tensor, phase fractions. Prints the summary as JSON.",
+    )
+    char.add_argument("labels", metavar="LABELS", help="uint8 phase labels: .npy ([x, y, z]) or .tif (pages along Z)")
+    char.add_argument("--voxel-size", type=float, required=True, help="um per voxel")
+    char.add_argument("--fibre-label", type=int, default=1, help="phase label of the fibres (default 1)")
+    char.add_argument("--periodic", action="store_true", help="the volume is periodic (a generated unit twin)")
+    char.add_argument("--table", help="write the per-fibre table (.csv, or .parquet with pyarrow)")
+    char.add_argument("--json", help="write the summary (fits, orientation tensor, fractions) as JSON")
+    char.add_argument("--profile-plot", help="write a plot of a11, a22, a33 and fibre fraction along --axis (.png)")
+    char.add_argument("--axis", choices=("x", "y", "z"), default="z", help="profile axis (default z)")
+    char.add_argument("--bins", type=int, default=20, help="profile bins (default 20)")
+    char.set_defaults(func=_cmd_characterize)
     return parser
 
 

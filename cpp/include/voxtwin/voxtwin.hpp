@@ -8,6 +8,7 @@
 #include "voxtwin/laminate.hpp"
 #include "voxtwin/materials.hpp"
 #include "voxtwin/parallel.hpp"
+#include "voxtwin/paste.hpp"
 #include "voxtwin/phase_counts.hpp"
 #include "voxtwin/version.hpp"
 #include "voxtwin/voigt.hpp"
