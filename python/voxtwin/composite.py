@@ -177,20 +177,19 @@ class CompositeVoxels:
     def with_materials(self, materials: Mapping[int, Material]) -> CompositeVoxels:
         """The same geometry (fractions, normals, index) with the laminate laws of other ``materials``.
 
-        ``materials`` must cover every label of the table. The normals of voxels with three or
-        more labels keep the stiffness weights of the materials they were estimated with.
+        ``materials`` must cover every label the composite voxels were built with (others are
+        ignored). The normals of voxels with three or more labels keep the stiffness weights of the
+        materials they were estimated with.
         """
-        mats = _materials(materials, sorted({int(v) for v in self.entry_labels[self.entry_counts > 0]}))
-        if mats.keys() != self.materials.keys():
-            raise ValueError(f"`materials` must have the labels {sorted(self.materials)} of the composite voxels, "
-                             f"got {sorted(mats)}")
+        given = _materials(materials, sorted(self.materials))
+        mats = {label: given[label] for label in self.materials}
         rows = sorted(mats)
         C_by_label, alpha_by_label = _laws_by_label(mats)
         m = len(rows)
         C, alpha = _core.composite_laminates(self.entry_labels[m:], self.entry_counts[m:],
                                              self.quantized_normals[m:], self.factor, C_by_label, alpha_by_label)
         return replace(self, C=np.concatenate([C_by_label[rows], C]), alpha=np.concatenate([alpha_by_label[rows], alpha]),
-                       materials=dict(mats))
+                       materials=mats)
 
     def material_table(self, materials: Mapping[int, Material]) -> Any:
         """The solver's input (``voxtwin._material_table.MaterialTable``): this index and table.
@@ -281,10 +280,12 @@ def _laws_by_label(materials: Mapping[int, Material]) -> tuple[np.ndarray, np.nd
     return C, alpha
 
 
-def _same_materials(a: Mapping[int, Material], b: Mapping[int, Material]) -> bool:
-    if not isinstance(a, Mapping) or set(a) != set(b):
+def _same_materials(given: Mapping[int, Material], built: Mapping[int, Material]) -> bool:
+    """True when ``given`` has the laws of ``built`` for all of its labels (extra labels do not matter)."""
+    if not isinstance(given, Mapping) or not set(built) <= set(given):
         return False
-    return all(np.array_equal(a[k].C, b[k].C) and np.array_equal(a[k].alpha, b[k].alpha) for k in b)
+    return all(isinstance(given[k], Material) and np.array_equal(given[k].C, built[k].C)
+               and np.array_equal(given[k].alpha, built[k].alpha) for k in built)
 
 
 def _stiffness_weights(materials: Mapping[int, Material]) -> np.ndarray:
