@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cstring>
+#include <string>
 
 #include "array_checks.hpp"
 #include "voxtwin/composite_voxels.hpp"
@@ -60,8 +61,43 @@ inline py::array_t<std::uint8_t> new_cells(const Shape3& coarse) {
   return py::array_t<std::uint8_t>({coarse.nx, coarse.ny, coarse.nz, static_cast<py::ssize_t>(sizeof(CompositeCell))});
 }
 
-inline CompositeCell* cells_data(py::array_t<std::uint8_t>& cells) {
-  return reinterpret_cast<CompositeCell*>(cells.mutable_data());
+using CellsKernel = void (*)(const VolumeView<const std::uint8_t>&, const CompositeOptions&, CompositeCell*);
+using MajorityKernel = void (*)(const VolumeView<const std::uint8_t>&, int, std::uint8_t*);
+
+/// Defines composite_cells and majority_vote on `m` for one backend's kernels (CPU or CUDA).
+inline void def_composite_kernels(py::module_& m, CellsKernel cells_kernel, MajorityKernel majority_kernel,
+                                  const char* backend) {
+  m.def(
+      "composite_cells",
+      [cells_kernel](const py::handle& labels, int factor, bool periodic, const py::handle& weights,
+                     const py::handle& instances, const py::handle& centres, const py::handle& directions,
+                     const py::handle& half_lengths, const py::handle& radii, bool rounded) {
+        const auto view = volume_in<std::uint8_t>(labels, "labels");
+        const CompositeOptions o = composite_options(view.shape, factor, periodic, weights, instances, centres,
+                                                     directions, half_lengths, radii, rounded);
+        auto cells = new_cells(composite_grid(view.shape, o));
+        auto* out = reinterpret_cast<CompositeCell*>(cells.mutable_data());
+        py::gil_scoped_release release;
+        cells_kernel(view, o, out);
+        return cells;
+      },
+      py::arg("labels"), py::arg("factor"), py::arg("periodic"), py::arg("weights"), py::arg("instances") = py::none(),
+      py::arg("centres") = py::none(), py::arg("directions") = py::none(), py::arg("half_lengths") = py::none(),
+      py::arg("radii") = py::none(), py::arg("rounded") = false,
+      (std::string("Per coarse voxel: labels, counts and interface normal, as (cx, cy, cz, 24) uint8 records (") +
+       backend + ").").c_str());
+  m.def(
+      "majority_vote",
+      [majority_kernel](const py::handle& labels, int factor) {
+        const auto view = volume_in<std::uint8_t>(labels, "labels");
+        auto out = new_volume<std::uint8_t>(coarse_shape(view.shape, factor));
+        std::uint8_t* data = out.mutable_data();
+        py::gil_scoped_release release;
+        majority_kernel(view, factor, data);
+        return out;
+      },
+      py::arg("labels"), py::arg("factor"),
+      (std::string("Most frequent label per block, smallest on ties (") + backend + ").").c_str());
 }
 
 }  // namespace voxtwin::bind

@@ -14,25 +14,7 @@ namespace py = pybind11;
 namespace voxtwin::bind {
 
 void bind_composite_voxels(py::module_& m) {
-  m.def(
-      "composite_cells",
-      [](const py::handle& labels, int factor, bool periodic, const py::handle& weights, const py::handle& instances,
-         const py::handle& centres, const py::handle& directions, const py::handle& half_lengths,
-         const py::handle& radii, bool rounded) {
-        const auto view = volume_in<std::uint8_t>(labels, "labels");
-        const CompositeOptions o =
-            composite_options(view.shape, factor, periodic, weights, instances, centres, directions, half_lengths, radii,
-                              rounded);
-        auto cells = new_cells(composite_grid(view.shape, o));
-        CompositeCell* out = cells_data(cells);
-        py::gil_scoped_release release;
-        composite_cells(view, o, out);
-        return cells;
-      },
-      py::arg("labels"), py::arg("factor"), py::arg("periodic"), py::arg("weights"), py::arg("instances") = py::none(),
-      py::arg("centres") = py::none(), py::arg("directions") = py::none(), py::arg("half_lengths") = py::none(),
-      py::arg("radii") = py::none(), py::arg("rounded") = false,
-      "Per coarse voxel: labels, counts and interface normal, as (cx, cy, cz, 24) uint8 records.");
+  def_composite_kernels(m, &composite_cells, &majority_vote, "CPU");
 
   m.def(
       "composite_table",
@@ -110,18 +92,6 @@ void bind_composite_voxels(py::module_& m) {
       },
       py::arg("labels"), py::arg("counts"), py::arg("normals"), py::arg("factor"), py::arg("C"), py::arg("alpha"),
       "Laminate stiffness (k, 6, 6) GPa and CTE (k, 6) 1/K of table entries, from the laws of the 256 labels.");
-
-  m.def(
-      "majority_vote",
-      [](const py::handle& labels, int factor) {
-        const auto view = volume_in<std::uint8_t>(labels, "labels");
-        auto out = new_volume<std::uint8_t>(coarse_shape(view.shape, factor));
-        std::uint8_t* data = out.mutable_data();
-        py::gil_scoped_release release;
-        majority_vote(view, factor, data);
-        return out;
-      },
-      py::arg("labels"), py::arg("factor"), "Most frequent label per block (smallest on ties).");
 }
 
 }  // namespace voxtwin::bind
