@@ -326,3 +326,17 @@ def test_majority_vote_matches_numpy(rng: np.random.Generator, device: str) -> N
     blocks = labels.reshape(3, 4, 2, 4, 4, 4).transpose(0, 2, 4, 1, 3, 5).reshape(-1, 64)
     want = np.array([np.bincount(b, minlength=256).argmax() for b in blocks], np.uint8).reshape(3, 2, 4)
     np.testing.assert_array_equal(vt.majority_vote(labels, 4, device=device), want)
+
+
+def test_plot_shows_the_fraction_slice() -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    labels = _slab((16, 16, 8), (1.0, 0.6, 0.0), 6.1, period=13.0)
+    cv = vt.composite_voxels(labels, 4, materials=MATERIALS)
+    axes = cv.plot(labels, axis="z", index=1)
+    assert len(axes) == 3
+    np.testing.assert_array_equal(axes[-1].images[0].get_array(), cv.fractions(1)[:, :, 1].T)
+    np.testing.assert_array_equal(axes[1].images[0].get_array(), vt.majority_vote(labels, 4)[:, :, 1].T)
+    with pytest.raises(ValueError, match="`index`"):
+        cv.plot(index=9)
+    matplotlib.pyplot.close("all")

@@ -206,6 +206,54 @@ class CompositeVoxels:
         owner[: len(cv.materials)] = sorted(cv.materials)
         return MaterialTable(cv.index, cv.C, cv.alpha, cv.dominant_labels(), owner)
 
+    def plot(self, labels: np.ndarray | None = None, *, label: int = 1, axis: str = "z", index: int | None = None,
+             axes: Any = None) -> Any:
+        """A slice through the coarse grid: the fraction of ``label`` per composite voxel with the
+        in-plane part of the interface normals; with the fine ``labels``, also the fine slice and
+        the majority vote beside it (matplotlib, ``viz`` extra). ``index`` is the coarse slice
+        (default: the middle one). Returns the axes."""
+        from ._plot import pyplot
+
+        a = "xyz".index(check.choice("axis", axis, ("x", "y", "z")))
+        k = self.shape[a] // 2 if index is None else check.integer("index", index, minimum=0)
+        if k >= self.shape[a]:
+            raise ValueError(f"`index` must be < {self.shape[a]} along {axis}, got index={index!r}")
+        in_plane = [i for i in range(3) if i != a]
+        panels = 1 if labels is None else 3
+        plt = pyplot()
+        if axes is None:
+            _, axes = plt.subplots(1, panels, figsize=(4.2 * panels, 4), squeeze=False)
+            axes = axes[0]
+        axes = np.atleast_1d(axes)
+        extent = (0, self.fine_shape[in_plane[0]], 0, self.fine_shape[in_plane[1]])
+        names = "xyz"
+        if labels is not None:
+            fine = _fit_shape(_labels_volume(labels), self.factor, "crop", "labels")
+            if fine.shape != self.fine_shape:
+                raise ValueError(f"`labels` must have the fine shape {self.fine_shape}, got {labels.shape}")
+            mid = k * self.factor + self.factor // 2
+            axes[0].imshow(np.take(fine, mid, axis=a).T, origin="lower", extent=extent, interpolation="nearest")
+            axes[0].set_title(f"fine labels, {names[a]} = {mid}")
+            majority = np.take(majority_vote(fine, self.factor, device="cpu"), k, axis=a)
+            axes[1].imshow(majority.T, origin="lower", extent=extent, interpolation="nearest")
+            axes[1].set_title("majority vote")
+        ax = axes[-1]
+        fraction = np.take(self.fractions(label), k, axis=a)
+        image = ax.imshow(fraction.T, origin="lower", extent=extent, vmin=0, vmax=1, cmap="viridis", interpolation="nearest")
+        normals = np.take(self.normals(), k, axis=1 + a)
+        centres = [(np.arange(self.shape[i]) + 0.5) * self.factor for i in in_plane]
+        U, V = np.meshgrid(*centres, indexing="ij")
+        nu, nv = normals[in_plane[0]], normals[in_plane[1]]
+        mixed = np.hypot(nu, nv) > 0
+        ax.quiver(U[mixed], V[mixed], nu[mixed], nv[mixed], color="w", pivot="mid", angles="xy", scale_units="xy",
+                  scale=1.0 / (0.8 * self.factor), headwidth=1, headlength=0, headaxislength=0)
+        ax.set_title(f"fraction of label {label}, normals")
+        plt.colorbar(image, ax=ax, shrink=0.8)
+        for each in axes:
+            each.set_xlabel(f"{names[in_plane[0]]} (fine voxels)")
+            each.set_ylabel(f"{names[in_plane[1]]} (fine voxels)")
+        return axes
+
     @property
     def nbytes(self) -> int:
         """Memory of the index volume and the table."""
