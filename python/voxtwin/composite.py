@@ -470,9 +470,9 @@ def composite_voxels(
     del cells
     if used < resolution:
         warnings.warn(
-            f"{len(rows) + len(e_labels)} distinct composite voxels at normal_resolution={resolution} would exceed "
-            f"{MAX_TABLE_ENTRIES} table rows: interface normals quantized with resolution {used} instead "
-            f"({12 * used * used + 1} directions)",
+            f"composite voxels would need more than {MAX_TABLE_ENTRIES} table rows with normal_resolution="
+            f"{resolution}: interface normals quantized with resolution {used} instead ({12 * used * used + 1} "
+            f"directions, {len(rows) + len(e_labels)} rows)",
             NormalResolutionWarning,
             stacklevel=2,
         )
