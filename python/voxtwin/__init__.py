@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import _core, orientation
+from . import _core, io, orientation, segment
 from ._backend import backend_info, cuda_available, get_num_threads, set_num_threads
 from .characterize import FibreStatistics, characterize
 from .composite import CompositeVoxels, composite_voxels, laminate, majority_vote
@@ -67,6 +67,8 @@ def get_cmake_dir() -> str:
 
 __all__ = [
     "__version__",
+    "io",
+    "segment",
     "cuda_available",
     "backend_info",
     "get_cmake_dir",

@@ -91,19 +91,46 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _read_labels(path: str) -> object:
-    """Phase labels from .npy ([x, y, z]) or .tif/.tiff (pages along Z, rows along Y), as ``generate`` writes them."""
-    from pathlib import Path
+    """Phase labels from any volume file ``voxtwin.io.read`` knows (.npy, .tif pages along Z, zarr, ...)."""
+    import voxtwin
 
+    try:
+        return voxtwin.io.read(path, progress=False).data
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"`LABELS` could not be read: {exc}") from exc
+
+
+def _cmd_segment(args: argparse.Namespace) -> int:
     import numpy as np
 
-    suffix = Path(path).suffix.lower()
-    if suffix == ".npy":
-        return np.load(path, allow_pickle=False)
-    if suffix in (".tif", ".tiff"):
-        import tifffile
+    import voxtwin
 
-        return np.ascontiguousarray(tifffile.imread(path).transpose(2, 1, 0))
-    raise ValueError(f"`LABELS` must be a .npy, .tif or .tiff file, got {path!r}")
+    raw = {"shape": args.shape, "dtype": args.dtype, "byte_order": args.byte_order} if args.shape else {}
+    vol = voxtwin.io.read(args.scan, voxel_size=args.voxel_size, progress=not args.quiet, **raw)
+    summary: dict[str, object] = {"scan": args.scan, "shape": list(vol.shape), "voxel_size_um": vol.voxel_size,
+                                  "method": args.method}
+    if args.method == "otsu":
+        labels = voxtwin.segment.otsu(vol.data, args.classes, phases=args.phases)
+        summary["thresholds"] = [float(t) for t in voxtwin.segment.otsu_thresholds(vol.data, args.classes)]
+    else:
+        if args.model and not args.annotations:
+            model = voxtwin.segment.load_model(args.model, device=args.device)
+        elif args.annotations:
+            strokes = voxtwin.io.read(args.annotations, progress=False).data
+            model = voxtwin.segment.UNet3D(features=args.features, window=args.window, epochs=args.epochs,
+                                           steps_per_epoch=args.steps, classes=args.classes, device=args.device,
+                                           seed=args.seed)
+            model.fit(vol.data, strokes.astype(np.int8), progress=not args.quiet)
+            if args.model:
+                summary["model"] = str(model.save(args.model))
+        else:
+            raise ValueError("`--method unet` needs --model (a trained model) or --annotations (strokes to train on)")
+        labels = model.predict(vol.data, progress=not args.quiet)
+    summary["phase_fractions"] = {str(k): v for k, v in voxtwin.phase_fractions(labels, device="cpu").items()}
+    summary["out"] = str(voxtwin.io.write(args.out, labels, voxel_size=vol.voxel_size, overwrite=args.overwrite,
+                                          progress=not args.quiet))
+    print(json.dumps(summary, indent=2))
+    return EXIT_OK
 
 
 def _cmd_characterize(args: argparse.Namespace) -> int:
@@ -177,13 +204,44 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     gen.set_defaults(func=_cmd_generate)
 
+    seg = sub.add_parser(
+        "segment",
+        help="segment a grey-value scan into phases (multi-Otsu, or a U-Net from brush strokes or a saved model)",
+        description="Segment a CT volume into uint8 phases (0 matrix, 1 fibre, 2 void) and write them with the "
+        "voxel size. --method otsu: multi-Otsu thresholds. --method unet: a U-Net, loaded from --model, or trained "
+        "on --annotations (int volume: class label where brushed, -1 elsewhere) and saved to --model if given.",
+    )
+    seg.add_argument("scan", metavar="SCAN", help="grey values: .tif/.tiff (pages along Z), a folder of TIFF slices, "
+                     ".npy, .zarr, or .raw/.bin with --shape, --dtype, --byte-order")
+    seg.add_argument("out", metavar="OUT", help="labels to write: .tif, .npy, .zarr or .raw")
+    seg.add_argument("--method", choices=("otsu", "unet"), default="otsu")
+    seg.add_argument("--classes", type=int, default=3, help="number of phases (default 3)")
+    seg.add_argument("--phases", type=int, nargs="+", default=None,
+                     help="otsu: phase label of each grey class, darkest first (default 2 0 1 for 3 classes)")
+    seg.add_argument("--model", help="unet: a saved model to use, or where to save the one trained on --annotations")
+    seg.add_argument("--annotations", help="unet: brush strokes to train on (same shape as SCAN)")
+    seg.add_argument("--features", type=int, default=16, help="unet training: features (default 16)")
+    seg.add_argument("--window", type=int, default=52, help="unet training: window edge in voxels (default 52)")
+    seg.add_argument("--epochs", type=int, default=3, help="unet training: epochs (default 3)")
+    seg.add_argument("--steps", type=int, default=100, help="unet training: steps per epoch (default 100)")
+    seg.add_argument("--seed", type=int, default=0)
+    seg.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    seg.add_argument("--voxel-size", type=float, default=None, help="um per voxel (overrides the file's)")
+    seg.add_argument("--shape", type=int, nargs=3, default=None, metavar=("NX", "NY", "NZ"), help="raw SCAN shape")
+    seg.add_argument("--dtype", default=None, help="raw SCAN voxel type, e.g. uint16")
+    seg.add_argument("--byte-order", choices=("little", "big"), default=None, help="raw SCAN byte order")
+    seg.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    seg.add_argument("--quiet", action="store_true", help="no progress bars")
+    seg.set_defaults(func=_cmd_segment)
+
     char = sub.add_parser(
         "characterize",
         help="identify the single fibres of a segmented volume and write their statistics",
         description="Identify the fibres of a phase-label volume (touching fibres separated) and measure them: "
         "diameter, length, direction, orientation tensor, phase fractions. Prints the summary as JSON.",
     )
-    char.add_argument("labels", metavar="LABELS", help="uint8 phase labels: .npy ([x, y, z]) or .tif (pages along Z)")
+    char.add_argument("labels", metavar="LABELS", help="uint8 phase labels: .npy ([x, y, z]), .tif (pages along Z), "
+                      ".zarr, a folder of TIFF slices")
     char.add_argument("--voxel-size", type=float, required=True, help="um per voxel")
     char.add_argument("--fibre-label", type=int, default=1, help="phase label of the fibres (default 1)")
     char.add_argument("--periodic", action="store_true", help="the volume is periodic (a generated unit twin)")
