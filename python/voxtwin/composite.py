@@ -9,7 +9,8 @@ Per coarse voxel the C++ kernel (CPU or CUDA, byte-identical) counts the fine la
 phase fractions, ``factor³ + 1`` levels) and, where two or more phases meet, estimates the
 interface normal from the fine geometry (the block's summed central-difference gradient of
 the phase indicator: the area-weighted mean normal, exact for a plane in the continuum) or,
-with ``normals="fibres"``, takes the radial direction from the axis of the block's fibre.
+with ``normals="fibres"``, takes the surface normal of the block's fibre from the generator's
+fibre table (radial from the axis, axial at flat end faces).
 Normals are quantized onto the integer points of the cube surface ``max|n_i| = K`` (2701
 sign-folded directions for ``K = 15``). The distinct (labels, counts, normal) combinations form
 a table after the plain materials; every coarse voxel holds a ``uint16`` row index, and the
@@ -66,8 +67,6 @@ MAX_TABLE_ENTRIES = 65536
 #: Labels one composite voxel may hold.
 MAX_PHASES_PER_VOXEL = 4
 
-# The C++ cell record (cpp/include/voxtwin/composite_voxels.hpp: CompositeCell).
-_CELL_DTYPE = np.dtype([("label", "u1", (4,)), ("count", "<u2", (4,)), ("normal", "<f4", (3,))])
 # Integer scale of the stiffness weights of 3+-phase normals: 0.1 % steps, and sums stay exact in float32.
 _WEIGHT_SCALE = 1000
 
@@ -130,6 +129,11 @@ class CompositeVoxels:
     periodic: bool = True
     quantized_normals: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
     """Normals (rows, 3) int8 on the cube surface max|n_i| = ``normal_resolution``, as the laminates used them."""
+
+    def __repr__(self) -> str:
+        return (f"CompositeVoxels(shape={self.shape}, factor={self.factor}, rows={self.n_entries}, "
+                f"mixed={self.mixed_fraction:.1%}, labels={sorted(self.materials)}, "
+                f"normal_resolution={self.normal_resolution})")
 
     @property
     def shape(self) -> tuple[int, int, int]:
