@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import _core, io, orientation, segment
+from . import _core, analysis, io, orientation, segment, simulate
 from ._backend import backend_info, cuda_available, get_num_threads, set_num_threads
 from .characterize import FibreStatistics, characterize
 from .composite import CompositeVoxels, composite_voxels, laminate, majority_vote
@@ -50,6 +50,7 @@ from .materials import VOID, Anisotropic, Isotropic, Material, TransverselyIsotr
 from .phases import phase_counts, phase_fractions
 from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
 from . import gcode
+from .simulate import Homogenization, Solution, homogenize, solve
 
 __version__: str = _core.__version__
 
@@ -112,6 +113,12 @@ __all__ = [
     "CompositeVoxels",
     "majority_vote",
     "laminate",
+    "homogenize",
+    "solve",
+    "Homogenization",
+    "Solution",
+    "simulate",
+    "analysis",
     "VoxtwinError",
     "BackendUnavailableError",
     "CUDAError",

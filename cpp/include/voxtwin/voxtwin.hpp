@@ -3,6 +3,7 @@
 // CMake: find_package(voxtwin) and target_link_libraries(app voxtwin::core).
 #include "voxtwin/composite_table.hpp"
 #include "voxtwin/composite_voxels.hpp"
+#include "voxtwin/elasticity.hpp"
 #include "voxtwin/errors.hpp"
 #include "voxtwin/fibres.hpp"
 #include "voxtwin/laminate.hpp"

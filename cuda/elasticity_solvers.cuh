@@ -1,0 +1,21 @@
+#pragma once
+// The CUDA scheme behind voxtwin::cuda::solve_elasticity (cuda/elasticity.cu dispatches to it);
+// twin of cpp/src/elasticity_solvers.hpp.
+#include <cstdint>
+#include <vector>
+
+#include "voxtwin/elasticity.hpp"
+
+namespace voxtwin::cuda_detail {
+
+/// Preconditioned CG on trilinear hexahedra in float32 on the current device. Checks the free
+/// device memory before allocating (voxtwin::InsufficientMemory). Writes the displacement
+/// fluctuation (3N floats, µm, compact [c][x][y][z]) to the host array `u` when it is not null.
+template <class L>
+ElasticityResult hex_cg_solve(const VolumeView<const L>& index, const MaterialTable& table, const MacroLoading& loading,
+                              const ElasticityOptions& options, const std::vector<std::uint64_t>& counts, float* u);
+
+/// Device bytes of hex_cg_solve (cuFFT work area estimated), not counting the small tables.
+double cg_device_bytes(const Shape3& shape, int index_bytes);
+
+}  // namespace voxtwin::cuda_detail

@@ -1,0 +1,440 @@
+"""FFT-based elasticity and thermo-elasticity of voxel models (step 6 of the pipeline).
+
+The periodic small-strain cell problem σ = C(x):(ε − α(x)ΔT), div σ = 0 is solved by the C++ core
+(CPU: OpenMP + FFTW; GPU: CUDA + cuFFT) with one of three schemes:
+
+- ``"hex8r"`` (default): displacement-based conjugate gradients on trilinear voxel hexahedra with
+  one integration point (Willot's rotated scheme), preconditioned by the same operator for a
+  homogeneous reference medium applied per Fourier mode. Converges with voids and high contrast.
+- ``"hex8"``: the same with full 2×2×2 Gauss integration (no hourglass modes; slower).
+- ``"basic"``: the Moulinec–Suquet fixed point with the continuous Green operator (CPU only; a
+  reference, slow at high contrast and not meant for voids).
+
+Convergence: the residual in the norm of the preconditioner relative to the initial one,
+√(rᵀM⁻¹r)/√(r₀ᵀM⁻¹r₀) ≤ ``tol`` — the reference-medium energy of the strain correction the
+remaining force imbalance would cause. Results flag ``converged``; ``strict=True`` raises
+:class:`~voxtwin.ConvergenceError` instead.
+
+Loadings: macroscopic strain, macroscopic stress, or mixed (per Voigt component). Stress and mixed
+control are exact in one solve: the free macroscopic strain components are extra CG unknowns that
+minimize the energy minus the work of the prescribed stress, so the solution meets ⟨σ⟩ = Σ̄ on
+those components to the solver tolerance.
+
+Sign conventions: ΔT > 0 heats; α_eff is defined by ⟨σ⟩ = C_eff (⟨ε⟩ − α_eff ΔT), computed from
+the clamped thermal case (⟨ε⟩ = 0, ΔT = 1 K): α_eff = −C_eff⁻¹⟨σ⟩. Cooling from 50 °C to room
+temperature is ``delta_T=-25``. Units: GPa, 1/K, µm; Voigt order xx, yy, zz, yz, xz, xy with
+engineering shear strains.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from . import _core
+from . import _validate as check
+from ._backend import cuda_module, get_num_threads, resolve_device
+from ._material_table import MaterialTable, check_labels, material_table
+from ._progress import progress_bar
+from .errors import ConvergenceError, InsufficientMemoryError
+from .materials import Material
+
+__all__ = ["homogenize", "solve", "Homogenization", "Solution", "VOIGT", "LOAD_CASES"]
+
+Scheme = Literal["hex8r", "hex8", "basic"]
+Precision = Literal["float32", "float64"]
+
+#: Voigt component names in order.
+VOIGT: tuple[str, ...] = ("xx", "yy", "zz", "yz", "xz", "xy")
+#: Load cases of :func:`homogenize`: six unit strains, then the clamped thermal case.
+LOAD_CASES: tuple[str, ...] = (*VOIGT, "thermal")
+
+_SCHEMES = ("hex8r", "hex8", "basic")
+_FIELDS = ("displacement", "strain", "stress")
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass
+class _Run:
+    """How a result was computed: backend, precision, scheme, voxel size (µm), wall time (s) and the
+    solver's working memory (bytes)."""
+
+    device: str
+    precision: str
+    scheme: str
+    voxel_size: tuple[float, float, float]
+    seconds: float
+    memory_bytes: float
+
+
+@dataclass
+class Homogenization(_Run):
+    """Effective properties of a voxel model (:func:`homogenize`).
+
+    ``C`` effective stiffness (6×6, GPa, symmetrized; ``C_raw`` as computed), ``alpha`` effective
+    CTE (Voigt, 1/K; NaN on components the composite has no stiffness to define, e.g. across the
+    void layers of a porous laminate), ``iterations``/``residuals``/``converged_cases`` per load
+    case (``LOAD_CASES`` order, the thermal case absent when no phase expands), ``converged`` all of them.
+    """
+
+    C: np.ndarray
+    C_raw: np.ndarray
+    alpha: np.ndarray
+    iterations: tuple[int, ...]
+    residuals: tuple[np.ndarray, ...]
+    converged_cases: tuple[bool, ...]
+    load_cases: tuple[str, ...]
+    mean_stresses: np.ndarray
+    reference_C: np.ndarray = field(repr=False)
+
+    @property
+    def converged(self) -> bool:
+        """True when every load case reached the tolerance."""
+        return all(self.converged_cases)
+
+    @property
+    def S(self) -> np.ndarray:
+        """Effective compliance C⁻¹ (1/GPa). ValueError when C is singular (e.g. a porous laminate)."""
+        if np.linalg.cond(self.C) > 1e12:
+            raise ValueError("the effective stiffness is singular (the structure has no stiffness in some direction)")
+        return np.linalg.inv(self.C)
+
+    @property
+    def asymmetry(self) -> float:
+        """max |C_raw − C_rawᵀ| / max |C_raw|: a check of the solver tolerance."""
+        return float(np.max(np.abs(self.C_raw - self.C_raw.T)) / np.max(np.abs(self.C_raw)))
+
+
+@dataclass
+class Solution(_Run):
+    """Local fields of one loading (:func:`solve`).
+
+    ``strain`` and ``stress`` [6, nx, ny, nz] at the voxel centres (GPa for stress), ``displacement``
+    [3, nx, ny, nz] in µm at the nodes (voxel corners; node (i, j, k) at (i, j, k)·voxel_size), total:
+    fluctuation plus mean strain · position. Fields not asked for (``fields=``) are None; the basic
+    scheme has no displacement. ``mean_strain``/``mean_stress`` are the volume averages (voids count
+    as zero stress).
+    """
+
+    strain: np.ndarray | None
+    stress: np.ndarray | None
+    displacement: np.ndarray | None
+    mean_strain: np.ndarray
+    mean_stress: np.ndarray
+    iterations: int
+    converged: bool
+    residuals: np.ndarray
+    delta_T: float
+    phases: np.ndarray = field(repr=False)
+
+    def field(self, quantity: str, component: str | int) -> np.ndarray:
+        """One component of ``"strain"``, ``"stress"`` or ``"displacement"`` as a [nx, ny, nz] view."""
+        arr = self._quantity(quantity)
+        names = ("x", "y", "z") if quantity == "displacement" else VOIGT
+        return arr[_component_index(component, names)]
+
+    def in_phase(self, label: int, quantity: str = "stress", component: str | int = "xx") -> np.ndarray:
+        """Values of one field component in the voxels of phase ``label`` (1D), e.g. in-fibre σ_xx."""
+        check.integer("label", label, minimum=0)
+        return self.field(quantity, component)[self.phases == label]
+
+    def phase_stats(self, bins: int = 64, quantities: Sequence[str] = ("strain", "stress")) -> dict[int, dict[str, dict[str, np.ndarray]]]:
+        """Per phase label and quantity: ``mean`` (6,), ``std`` (6,), ``hist`` (6, bins) and ``edges`` (6, bins + 1).
+
+        The basis of seed 000's in-fibre stress and in-matrix strain histograms (Fig. 7e–j).
+        """
+        bins = check.integer("bins", bins, minimum=1)
+        out: dict[int, dict[str, dict[str, np.ndarray]]] = {}
+        for label in np.flatnonzero(np.bincount(self.phases.ravel(), minlength=256)):
+            mask = self.phases == label
+            out[int(label)] = {}
+            for q in quantities:
+                vals = self._quantity(q)[:, mask].astype(np.float64)
+                hists = [np.histogram(v, bins=bins, range=_histogram_range(v)) for v in vals]
+                out[int(label)][q] = {
+                    "mean": vals.mean(axis=1),
+                    "std": vals.std(axis=1),
+                    "hist": np.array([h[0] for h in hists]),
+                    "edges": np.array([h[1] for h in hists]),
+                }
+        return out
+
+    def _quantity(self, quantity: str) -> np.ndarray:
+        check.choice("quantity", quantity, _FIELDS)
+        arr = getattr(self, quantity)
+        if arr is None:
+            raise ValueError(f"the {quantity} field was not computed (pass fields=(..., {quantity!r}) to solve)")
+        return arr
+
+
+def _histogram_range(v: np.ndarray) -> tuple[float, float]:
+    """The data range, widened when it is (nearly) a single value so that the bins have a width."""
+    lo, hi = float(v.min()), float(v.max())
+    pad = 1e-9 * max(abs(lo), abs(hi), 1e-300)
+    return (lo - pad, hi + pad) if hi - lo < 2 * pad else (lo, hi)
+
+
+def _component_index(component: str | int, names: Sequence[str]) -> int:
+    if isinstance(component, str):
+        if component not in names:
+            raise ValueError(f"`component` must be one of {', '.join(names)}, got component={component!r}")
+        return names.index(component)
+    i = check.integer("component", component, minimum=0)
+    if i >= len(names):
+        raise ValueError(f"`component` must be < {len(names)}, got component={component!r}")
+    return i
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _voxel_size(value: object) -> tuple[float, float, float]:
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        h = check.positive("voxel_size", value, "µm")
+        return (h, h, h)
+    v = check.vector3("voxel_size", value)
+    if np.any(v <= 0):
+        raise ValueError(f"`voxel_size` must be > 0 µm along every axis, got voxel_size={value!r}")
+    return (float(v[0]), float(v[1]), float(v[2]))
+
+
+def _voigt_values(name: str, value: object) -> np.ndarray:
+    """Six Voigt values from a sequence (None/NaN = not prescribed) or a dict by component name."""
+    out = np.full(6, np.nan)
+    if isinstance(value, Mapping):
+        for key, v in value.items():
+            if key not in VOIGT:
+                raise ValueError(f"`{name}` keys must be Voigt names {', '.join(VOIGT)}, got {key!r}")
+            out[VOIGT.index(key)] = np.nan if v is None else check.real(f"{name}[{key!r}]", v)
+        return out
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)) or len(value) != 6:
+        raise ValueError(f"`{name}` must be 6 Voigt components (xx, yy, zz, yz, xz, xy) or a dict, got {name}={value!r}")
+    for i, v in enumerate(value):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        out[i] = check.real(f"{name}[{i}]", v)
+    return out
+
+
+def _loading(strain: object, stress: object) -> tuple[np.ndarray, np.ndarray, list[bool]]:
+    """(strain, stress, stress_controlled) with every component prescribed exactly once."""
+    if strain is None and stress is None:
+        return np.zeros(6), np.zeros(6), [False] * 6
+    e = _voigt_values("strain", strain) if strain is not None else np.full(6, np.nan)
+    s = _voigt_values("stress", stress) if stress is not None else np.full(6, np.nan)
+    both = [VOIGT[i] for i in range(6) if np.isfinite(e[i]) and np.isfinite(s[i])]
+    neither = [VOIGT[i] for i in range(6) if not np.isfinite(e[i]) and not np.isfinite(s[i])]
+    if both:
+        raise ValueError(f"components {both} are prescribed in both `strain` and `stress`; give each in exactly one")
+    if neither:
+        raise ValueError(f"components {neither} are prescribed in neither `strain` nor `stress`; give each in exactly one "
+                         "(e.g. uniaxial tension: stress=[s, 0, 0, 0, 0, 0])")
+    controlled = [bool(np.isfinite(s[i])) for i in range(6)]
+    return np.nan_to_num(e), np.nan_to_num(s), controlled
+
+
+@dataclass
+class _Setup:
+    table: MaterialTable
+    device: str
+    precision: str
+    scheme: str
+    voxel_size: tuple[float, float, float]
+    tol: float
+    max_iter: int
+
+
+def _setup(labels_or_cv: Any, materials: dict[int, Material], voxel_size: object, tol: object, device: str,
+           scheme: str, precision: str | None, max_iter: object, axes: np.ndarray | None,
+           field_bytes_per_voxel: float) -> _Setup:
+    backend = resolve_device(device)
+    check.choice("scheme", scheme, _SCHEMES)
+    if precision is None:
+        precision = "float32" if backend == "cuda" else "float64"
+    check.choice("precision", precision, ("float32", "float64"))
+    if backend == "cuda" and precision != "float32":
+        raise ValueError(f"the CUDA solver works in float32, got precision={precision!r} (use device='cpu' for float64)")
+    if backend == "cuda" and scheme == "basic":
+        raise ValueError("the basic (Moulinec-Suquet) scheme is CPU-only, got scheme='basic' with device='cuda'")
+    tol_f = check.positive("tol", tol)
+    iters = check.integer("max_iter", max_iter, minimum=0)
+    h = _voxel_size(voxel_size)
+    if isinstance(labels_or_cv, np.ndarray):
+        labels = check_labels(labels_or_cv)
+        _check_memory(labels.shape, backend, scheme, precision, field_bytes_per_voxel)
+        table = material_table(labels, materials, axes=axes)
+    else:
+        table = material_table(labels_or_cv, materials, axes=axes)
+        _check_memory(table.shape, backend, scheme, precision, field_bytes_per_voxel)
+    return _Setup(table, backend, precision, scheme, h, tol_f, iters)
+
+
+def _check_memory(shape: tuple[int, ...], backend: str, scheme: str, precision: str, field_bytes_per_voxel: float) -> None:
+    """Refuse a problem that does not fit before anything is allocated or scanned."""
+    real = 4 if precision == "float32" else 8
+    voxels = float(np.prod(shape))
+    host_fields = field_bytes_per_voxel * real * voxels
+    if backend == "cuda":
+        mod = cuda_module()
+        need = float(mod.elasticity_memory_bytes(*shape, scheme, 1))
+        free = float(mod.device_info(0)["free_memory"])
+        if need > free:
+            raise InsufficientMemoryError(
+                f"the elasticity problem of shape {tuple(shape)} needs {need / 2**30:.3g} GiB of GPU memory "
+                f"({need / voxels:.1f} bytes per voxel) but only {free / 2**30:.3g} GiB are free")
+        need_host = host_fields
+    else:
+        need_host = float(_core.elasticity_memory_bytes(*shape, scheme, real, get_num_threads())) + host_fields
+    avail = float(_core.available_host_memory())
+    if need_host > avail:
+        raise InsufficientMemoryError(
+            f"the elasticity problem of shape {tuple(shape)} needs {need_host / 2**30:.3g} GiB of host memory "
+            f"({need_host / voxels:.1f} bytes per voxel in {precision}) but only {avail / 2**30:.3g} GiB are available")
+
+
+def _run(st: _Setup, strain: np.ndarray, stress: np.ndarray, controlled: list[bool], delta_T: float,
+         fields: Sequence[str], monitor: Callable[[int, float], bool] | None) -> dict[str, Any]:
+    t = st.table
+    args = (t.index, t.C, t.alpha, strain, stress, controlled, float(delta_T), st.scheme, st.tol, st.max_iter,
+            np.array(st.voxel_size))
+    want = ("displacement" in fields, "strain" in fields, "stress" in fields)
+    if st.device == "cuda":
+        return cuda_module().solve_elasticity(*args, *want, monitor)
+    return _core.solve_elasticity(*args, st.precision, *want, monitor)
+
+
+class _Monitor:
+    """Per-iteration callback from the C++ loop: runs Python once per iteration, so Ctrl-C stops a
+    long solve (KeyboardInterrupt propagates through the solver), and keeps a progress bar current."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def __call__(self, iteration: int, residual: float) -> bool:
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"it {iteration}, res {residual:.1e}", refresh=False)
+        return True
+
+
+def _convergence(name: str, result: dict[str, Any], tol: float, strict: bool) -> None:
+    if strict and not result["converged"]:
+        res = result["residuals"]
+        raise ConvergenceError(f"{name}: not converged to tol={tol:g} after {result['iterations']} iterations "
+                               f"(last relative residual {res[-1]:.3e})")
+
+
+# ----------------------------------------------------------------------------- public API
+
+
+def homogenize(labels_or_cv: Any, materials: dict[int, Material], voxel_size: float | Sequence[float] = 1.0,
+               tol: float = 1e-5, device: str = "auto", *, scheme: Scheme = "hex8r", precision: Precision | None = None,
+               max_iter: int = 1000, thermal: bool | None = None, strict: bool = False, progress: bool = True,
+               axes: np.ndarray | None = None) -> Homogenization:
+    """Effective 6×6 stiffness (GPa) and CTE (1/K) of a periodic voxel model.
+
+    Six unit macroscopic strains give the columns of ``C`` (⟨σ⟩ per load case); with ``thermal``
+    (default: when any phase has a CTE) the clamped case ΔT = 1 K gives α = −C⁻¹⟨σ⟩.
+
+    ``labels_or_cv``: uint8 phase labels [nx, ny, nz] (or a composite-voxel object, see
+    ``voxtwin._material_table``); ``materials``: ``{label: Material}`` (``vt.VOID`` for pores);
+    ``voxel_size`` in µm (scalar or per axis; results do not depend on it for a periodic cell);
+    ``device`` ``"auto" | "cpu" | "cuda"``; ``precision`` ``"float64"`` (CPU default) or
+    ``"float32"`` (CUDA); ``axes`` per-voxel fibre directions [3, nx, ny, nz] for transversely
+    isotropic phases. Raises ValueError/TypeError for bad input, InsufficientMemoryError before
+    allocating when the problem does not fit, ConvergenceError when ``strict`` and a case did not converge.
+    """
+    st = _setup(labels_or_cv, materials, voxel_size, tol, device, scheme, precision, max_iter, axes, 0.0)
+    do_thermal = st.table.has_thermal_expansion if thermal is None else bool(thermal)
+    cases = LOAD_CASES if do_thermal else VOIGT
+    stresses = np.zeros((len(cases), 6))
+    iterations, residuals, converged = [], [], []
+    memory = 0.0
+    reference = np.zeros((6, 6))
+    start = time.perf_counter()
+    bar = progress_bar(len(cases), desc="homogenize", enabled=progress, unit="case")
+    monitor = _Monitor(bar if progress else None)
+    try:
+        for k, case in enumerate(cases):
+            strain = np.zeros(6)
+            delta_T = 0.0
+            if case == "thermal":
+                delta_T = 1.0
+            else:
+                strain[k] = 1.0
+            out = _run(st, strain, np.zeros(6), [False] * 6, delta_T, (), monitor)
+            _convergence(f"load case {case}", out, st.tol, strict)
+            stresses[k] = out["mean_stress"]
+            iterations.append(int(out["iterations"]))
+            residuals.append(np.asarray(out["residuals"]))
+            converged.append(bool(out["converged"]))
+            memory = max(memory, float(out["memory_bytes"]))
+            reference = np.asarray(out["reference_C"])
+            bar.update(1)
+    finally:
+        bar.close()
+    C_raw = stresses[:6].T.copy()
+    C = 0.5 * (C_raw + C_raw.T)
+    alpha = _effective_cte(C, stresses[6]) if do_thermal else np.zeros(6)
+    return Homogenization(C=C, C_raw=C_raw, alpha=alpha, iterations=tuple(iterations), residuals=tuple(residuals),
+                          converged_cases=tuple(converged), load_cases=tuple(cases), mean_stresses=stresses,
+                          device=st.device, precision=st.precision, scheme=st.scheme, voxel_size=st.voxel_size,
+                          seconds=time.perf_counter() - start, memory_bytes=memory, reference_C=reference)
+
+
+def _effective_cte(C: np.ndarray, thermal_stress: np.ndarray) -> np.ndarray:
+    """α = −C⁻¹⟨σ⟩ on the range of C; NaN on components C gives no stiffness to (undetermined)."""
+    w, V = np.linalg.eigh(C)
+    keep = w > 1e-9 * np.max(np.abs(w))
+    pinv = (V[:, keep] / w[keep]) @ V[:, keep].T
+    alpha = -pinv @ thermal_stress
+    null = V[:, ~keep]
+    undetermined = np.linalg.norm(null, axis=1) > 1e-6 if null.size else np.zeros(6, dtype=bool)
+    alpha[undetermined] = np.nan
+    return alpha
+
+
+def solve(labels_or_cv: Any, materials: dict[int, Material], strain: Sequence[float | None] | Mapping[str, float] | None = None,
+          stress: Sequence[float | None] | Mapping[str, float] | None = None, delta_T: float = 0.0,
+          tol: float = 1e-5, device: str = "auto", voxel_size: float | Sequence[float] = 1.0, *,
+          scheme: Scheme = "hex8r", precision: Precision | None = None, max_iter: int = 1000, strict: bool = False,
+          fields: Sequence[str] = _FIELDS, progress: bool = True, axes: np.ndarray | None = None) -> Solution:
+    """Strain, stress and displacement fields of one loading of a periodic voxel model.
+
+    Per Voigt component, prescribe the macroscopic ``strain`` or the macroscopic ``stress`` (GPa):
+    sequences of 6 with ``None``/NaN for components given in the other, or dicts by name
+    (``{"xx": 0.01}``). Examples: ``strain=[0.01, 0, 0, 0, 0, 0]`` (strain-controlled);
+    ``stress=[0.05, 0, 0, 0, 0, 0]`` (uniaxial tension); ``stress=[0] * 6, delta_T=-25``
+    (stress-free thermal shrinkage, 50 °C → 25 °C); mixed:
+    ``strain={"xx": 0.01}, stress={"yy": 0, "zz": 0, "yz": 0, "xz": 0, "xy": 0}``. Neither given:
+    zero strain (a clamped cell). ``delta_T`` in K. ``fields`` picks which of ``"displacement"``,
+    ``"strain"``, ``"stress"`` to return (each costs 3 or 6 numbers per voxel of host memory).
+    Other arguments as in :func:`homogenize`.
+    """
+    e, s, controlled = _loading(strain, stress)
+    dT = check.real("delta_T", delta_T, "K")
+    wanted = tuple(fields)
+    for f in wanted:
+        check.choice("fields", f, _FIELDS)
+    per_voxel = 3.0 * ("displacement" in wanted) + 6.0 * ("strain" in wanted) + 6.0 * ("stress" in wanted)
+    st = _setup(labels_or_cv, materials, voxel_size, tol, device, scheme, precision, max_iter, axes, per_voxel)
+    start = time.perf_counter()
+    bar = progress_bar(1, desc="solve", enabled=progress, unit="solve")
+    try:
+        out = _run(st, e, s, controlled, dT, wanted, _Monitor(bar if progress else None))
+        bar.update(1)
+    finally:
+        bar.close()
+    _convergence("solve", out, st.tol, strict)
+    return Solution(strain=out["strain"], stress=out["stress"], displacement=out["displacement"],
+                    mean_strain=np.asarray(out["mean_strain"]), mean_stress=np.asarray(out["mean_stress"]),
+                    iterations=int(out["iterations"]), converged=bool(out["converged"]),
+                    residuals=np.asarray(out["residuals"]), phases=st.table.phases, delta_T=dT, device=st.device,
+                    precision=st.precision, scheme=st.scheme, voxel_size=st.voxel_size,
+                    seconds=time.perf_counter() - start, memory_bytes=float(out["memory_bytes"]))
