@@ -44,6 +44,7 @@ from scipy import ndimage
 from . import _core
 from . import _validate as check
 from ._backend import Device, cuda_module, resolve_device
+from ._material_table import MaterialTable, check_labels, check_materials
 from .errors import NormalResolutionWarning, ThinFeatureWarning
 from .materials import Material
 from .phases import phase_counts
@@ -195,16 +196,14 @@ class CompositeVoxels:
         return replace(self, C=np.concatenate([C_by_label[rows], C]), alpha=np.concatenate([alpha_by_label[rows], alpha]),
                        materials=mats)
 
-    def material_table(self, materials: Mapping[int, Material]) -> Any:
-        """The solver's input (``voxtwin._material_table.MaterialTable``): this index and table.
+    def material_table(self, materials: Mapping[int, Material]) -> MaterialTable:
+        """The solver's input (:class:`voxtwin._material_table.MaterialTable`): this index and table.
 
         Called by ``vt.homogenize`` / ``vt.solve``. With ``materials`` other than those the
         composite voxels were built with, the laminates are recomputed (:meth:`with_materials`).
         ``phases`` (for per-phase statistics) is the dominant label of each coarse voxel;
         ``label_of_entry`` the label of the plain-material rows and -1 for laminates.
         """
-        from ._material_table import MaterialTable  # the solver's input type (simulate is the next step)
-
         cv = self if _same_materials(materials, self.materials) else self.with_materials(materials)
         owner = np.full(cv.n_entries, -1, dtype=np.int64)
         owner[: len(cv.materials)] = sorted(cv.materials)
@@ -232,7 +231,7 @@ class CompositeVoxels:
         extent = (0, self.fine_shape[in_plane[0]], 0, self.fine_shape[in_plane[1]])
         names = "xyz"
         if labels is not None:
-            fine = _fit_shape(_labels_volume(labels), self.factor, "crop", "labels")
+            fine = _fit_shape(check_labels(labels), self.factor, "crop", "labels")
             if fine.shape != self.fine_shape:
                 raise ValueError(f"`labels` must have the fine shape {self.fine_shape}, got {labels.shape}")
             mid = k * self.factor + self.factor // 2
@@ -262,16 +261,6 @@ class CompositeVoxels:
     def nbytes(self) -> int:
         """Memory of the index volume and the table."""
         return int(self.index.nbytes + self.C.nbytes + self.alpha.nbytes)
-
-
-def _labels_volume(labels: object) -> np.ndarray:
-    if not isinstance(labels, np.ndarray):
-        raise TypeError(f"`labels` must be a numpy array of dtype uint8, got {type(labels).__name__}")
-    if labels.dtype != np.uint8:
-        raise TypeError(f"`labels` must have dtype uint8, got dtype {labels.dtype} (convert explicitly)")
-    if labels.ndim != 3:
-        raise ValueError(f"`labels` must be a 3D array indexed [x, y, z], got shape {labels.shape}")
-    return labels
 
 
 def _factor(factor: object) -> int:
@@ -306,20 +295,12 @@ def _fit_shape(volume: np.ndarray, factor: int, remainder: str, name: str) -> np
 
 
 def _materials(materials: object, present: Sequence[int]) -> dict[int, Material]:
-    if not isinstance(materials, Mapping):
-        raise TypeError(f"`materials` must be a dict {{label: Material}}, got materials={materials!r}")
-    out: dict[int, Material] = {}
-    for key, mat in materials.items():
-        label = check.integer("materials key", key, minimum=0)
-        if label > 255:
-            raise ValueError(f"`materials` keys must be uint8 labels (0..255), got {key!r}")
-        if not isinstance(mat, Material):
-            raise TypeError(f"`materials[{key!r}]` must be a voxtwin Material, got {mat!r}")
-        out[label] = mat
-    missing = sorted(set(present) - set(out))
+    """``{label: Material}`` (the solver's checks) holding every label in ``present``."""
+    mats = check_materials(dict(materials) if isinstance(materials, Mapping) else materials)
+    missing = sorted(set(present) - set(mats))
     if missing:
-        raise ValueError(f"labels {missing} occur in `labels` but have no entry in `materials` (keys {sorted(out)})")
-    return out
+        raise ValueError(f"labels {missing} occur in `labels` but have no entry in `materials` (keys {sorted(mats)})")
+    return mats
 
 
 def _laws_by_label(materials: Mapping[int, Material]) -> tuple[np.ndarray, np.ndarray]:
@@ -436,7 +417,7 @@ def composite_voxels(
 
     Returns a :class:`CompositeVoxels`; at most 4 different labels per coarse voxel.
     """
-    labels = _labels_volume(labels)
+    labels = check_labels(labels)
     f = _factor(factor)
     normals = check.choice("normals", normals, ("geometry", "fibres"))  # type: ignore[assignment]
     remainder = check.choice("remainder", remainder, ("error", "crop"))  # type: ignore[assignment]
@@ -519,7 +500,7 @@ def majority_vote(
     The baseline that composite voxels improve on: a coarse voxel takes one phase whole, so
     fractions and interface orientations are lost.
     """
-    labels = _labels_volume(labels)
+    labels = check_labels(labels)
     f = _factor(factor)
     remainder = check.choice("remainder", remainder, ("error", "crop"))  # type: ignore[assignment]
     backend = cuda_module() if resolve_device(device) == "cuda" else _core
@@ -557,7 +538,7 @@ def feature_thickness(
     borders, so thicknesses up to about ``2 margin`` are measured (thicker ones read at least
     that); a phase absent from every window gets no estimate.
     """
-    labels = _labels_volume(labels)
+    labels = check_labels(labels)
     counts = phase_counts(labels, device="cpu")
     majority = max(counts, key=lambda k: (counts[k], -k))
     out: dict[int, float] = {}

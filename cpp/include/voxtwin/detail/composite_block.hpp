@@ -11,14 +11,7 @@
 #include <cstdint>
 
 #include "voxtwin/composite_voxels.hpp"
-
-#ifndef VOXTWIN_HD
-#ifdef __CUDACC__
-#define VOXTWIN_HD __host__ __device__
-#else
-#define VOXTWIN_HD
-#endif
-#endif
+#include "voxtwin/detail/host_device.hpp"
 
 namespace voxtwin::detail {
 
