@@ -68,7 +68,8 @@ def downsample(size: int) -> None:
     figures["feature_check_s"] = time.perf_counter() - t0
     if vt.cuda_available():
         cuda = vt._backend.cuda_module()
-        assert np.array_equal(cuda.composite_cells(labels, 4, True, weights), _core.composite_cells(labels, 4, True, weights))
+        on_gpu = cuda.composite_cells(labels, 4, True, weights)
+        assert np.array_equal(on_gpu, _core.composite_cells(labels, 4, True, weights))
         t = timeit(lambda: cuda.composite_cells(labels, 4, True, weights), repeat=5)
         figures["cuda_kernel_vox_per_s_incl_transfer"] = voxels / t["best_s"]
     record(f"composite_downsample_{size}^3", figures)

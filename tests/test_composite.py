@@ -220,7 +220,8 @@ def test_fibre_normals_are_radial() -> None:
     axes = [((8.3, 9.1, 0.0), (0.0, 0.0, 1.0)), ((20.0, 24.5, 11.0), (0.0, 0.0, 1.0))]
     labels, inst = _cylinders((32, 32, 16), axes, 3.5)
     table = {"centre": np.array([c for c, _ in axes]) * h, "direction": np.array([d for _, d in axes])}
-    cv = vt.composite_voxels(labels, 4, materials=MATERIALS, normals="fibres", instances=inst, fibres=table, voxel_size=h)
+    cv = vt.composite_voxels(labels, 4, materials=MATERIALS, normals="fibres", instances=inst, fibres=table,
+                             voxel_size=h)
     mixed = cv.index >= len(MATERIALS)
     X, Y, _ = np.nonzero(mixed)
     owner = inst.reshape(8, 4, 8, 4, 4, 4).transpose(0, 2, 4, 1, 3, 5).reshape(8, 8, 4, 64).max(axis=-1)[mixed]

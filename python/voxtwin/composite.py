@@ -193,8 +193,8 @@ class CompositeVoxels:
         m = len(rows)
         C, alpha = _core.composite_laminates(self.entry_labels[m:], self.entry_counts[m:],
                                              self.quantized_normals[m:], self.factor, C_by_label, alpha_by_label)
-        return replace(self, C=np.concatenate([C_by_label[rows], C]), alpha=np.concatenate([alpha_by_label[rows], alpha]),
-                       materials=mats)
+        return replace(self, C=np.concatenate([C_by_label[rows], C]),
+                       alpha=np.concatenate([alpha_by_label[rows], alpha]), materials=mats)
 
     def material_table(self, materials: Mapping[int, Material]) -> MaterialTable:
         """The solver's input (:class:`voxtwin._material_table.MaterialTable`): this index and table.
@@ -242,7 +242,8 @@ class CompositeVoxels:
             axes[1].set_title("majority vote")
         ax = axes[-1]
         fraction = np.take(self.fractions(label), k, axis=a)
-        image = ax.imshow(fraction.T, origin="lower", extent=extent, vmin=0, vmax=1, cmap="viridis", interpolation="nearest")
+        image = ax.imshow(fraction.T, origin="lower", extent=extent, vmin=0, vmax=1, cmap="viridis",
+                          interpolation="nearest")
         normals = np.take(self.normals(), k, axis=1 + a)
         centres = [(np.arange(self.shape[i]) + 0.5) * self.factor for i in in_plane]
         U, V = np.meshgrid(*centres, indexing="ij")
@@ -363,7 +364,10 @@ def _fibre_axes(fibres: object, voxel_size: float) -> tuple[tuple[np.ndarray, ..
         raise ValueError("`fibres` columns centre, direction (and length, diameter) must have one row per fibre")
     if (lengths is None) != (diameters is None):
         raise ValueError("`fibres` must give both 'length' and 'diameter' (for the end caps) or neither")
-    shape = fibres.get("shape", "cylinder") if isinstance(fibres, Mapping) else getattr(fibres, "fibre_shape", "cylinder")
+    if isinstance(fibres, Mapping):
+        shape = fibres.get("shape", "cylinder")
+    else:
+        shape = getattr(fibres, "fibre_shape", "cylinder")
     rounded = check.choice("fibre shape", shape, ("cylinder", "spherocylinder")) == "spherocylinder"
     out: tuple[np.ndarray, ...] = (np.ascontiguousarray(centres / voxel_size), directions)
     if lengths is not None and diameters is not None:
@@ -439,7 +443,8 @@ def composite_voxels(
         if instances is None or fibres is None or voxel_size is None:
             raise ValueError("normals='fibres' needs `instances`, `fibres` and `voxel_size`")
         if not isinstance(instances, np.ndarray) or instances.dtype != np.uint32:
-            raise TypeError(f"`instances` must be a numpy array of dtype uint32, got {getattr(instances, 'dtype', type(instances))}")
+            got = getattr(instances, "dtype", type(instances).__name__)
+            raise TypeError(f"`instances` must be a numpy array of dtype uint32, got {got}")
         if instances.shape != labels.shape:
             raise ValueError(f"`instances` must have the shape of `labels` {labels.shape}, got {instances.shape}")
         inst = _fit_shape(instances, f, remainder, "instances")
@@ -507,7 +512,9 @@ def majority_vote(
     return np.asarray(backend.majority_vote(_fit_shape(labels, f, remainder, "labels"), f))
 
 
-def _windows(shape: tuple[int, ...], max_voxels: int, window: int, margin: int) -> list[tuple[tuple[slice, ...], tuple[slice, ...]]]:
+def _windows(
+    shape: tuple[int, ...], max_voxels: int, window: int, margin: int
+) -> list[tuple[tuple[slice, ...], tuple[slice, ...]]]:
     """Sub-volumes for the thickness estimate: the whole volume when small, else 8 windows with an inner core."""
     if int(np.prod(shape)) <= max_voxels:
         whole = tuple(slice(0, s) for s in shape)
