@@ -10,8 +10,6 @@ import pytest
 
 import voxtwin as vt
 
-pytestmark = pytest.mark.skipif(not hasattr(vt, "homogenize"), reason="needs the FFT solver (vt.homogenize)")
-
 LIB = vt.material_library()
 PLA, BASALT = LIB["pla"], LIB["basalt_fibre"]
 MATERIALS = {0: PLA, 1: BASALT, 2: vt.VOID}
