@@ -68,6 +68,20 @@ def test_planar_interface_downsampled_gives_the_exact_laminate(direction: tuple[
     assert rel_err(majority.C, exact.C) > 100 * EXACT_RTOL
 
 
+def test_solve_takes_composite_voxels_with_fields_on_the_coarse_grid() -> None:
+    labels = oblique_layers(20, (1, 1, 0), 7)
+    cv = vt.composite_voxels(labels, 4, materials=MATERIALS, check_features=False)
+    c = float(labels.mean())
+    exact = vt.laminate([BASALT, PLA], [c, 1 - c], (1, 1, 0))
+    strain = np.array([1e-3, 0, 0, 0, 0, 5e-4])
+    sol = vt.solve(cv, MATERIALS, strain=strain, voxel_size=cv.coarse_voxel_size(2.0), tol=SOLVER_TOL, progress=False)
+    assert sol.stress.shape == (6, *cv.shape) and sol.displacement.shape == (3, *cv.shape)
+    np.testing.assert_allclose(sol.mean_stress, exact.C @ strain, rtol=0, atol=EXACT_RTOL * np.abs(exact.C @ strain).max())
+    # Per-phase statistics go by the dominant label of each composite voxel.
+    stats = sol.phase_stats()
+    assert set(stats) == {0, 1} and np.array_equal(sol.phases, cv.dominant_labels())
+
+
 def test_porous_and_three_phase_layers_give_the_exact_laminate() -> None:
     # Along a face diagonal: fibre, void, matrix layers, some coarse voxels holding all three.
     pattern = {0: 1, 1: 1, 2: 2, 3: 2, 4: 2}
