@@ -13,4 +13,6 @@ PYBIND11_MODULE(_core, m) {
   voxtwin::bind::bind_paste(m);
   voxtwin::bind::bind_fibres(m);
   voxtwin::bind::bind_elasticity(m);
+  voxtwin::bind::bind_laminate(m);
+  voxtwin::bind::bind_composite_voxels(m);
 }

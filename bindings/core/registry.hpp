@@ -9,4 +9,6 @@ void bind_parallel(pybind11::module_& m);
 void bind_paste(pybind11::module_& m);
 void bind_fibres(pybind11::module_& m);
 void bind_elasticity(pybind11::module_& m);
+void bind_laminate(pybind11::module_& m);
+void bind_composite_voxels(pybind11::module_& m);
 }  // namespace voxtwin::bind

@@ -7,4 +7,5 @@ void bind_cuda_device(pybind11::module_& m);
 void bind_cuda_phase_counts(pybind11::module_& m);
 void bind_cuda_fibres(pybind11::module_& m);
 void bind_cuda_elasticity(pybind11::module_& m);
+void bind_cuda_composite_voxels(pybind11::module_& m);
 }  // namespace voxtwin::bind

@@ -65,10 +65,12 @@ void check_elasticity_arguments(const Shape3& shape, const MaterialTable& table,
     if (is_zero(C)) continue;
     if ((C - C.transpose()).cwiseAbs().maxCoeff() > 1e-9 * C.cwiseAbs().maxCoeff())
       throw std::invalid_argument("material entry " + std::to_string(i) + " has a non-symmetric stiffness");
+    // Positive semi-definite: a composite voxel with a void layer has no stiffness across it
+    // (zero eigenvalues, rounded to about -1e-16 of the largest).
     Eigen::SelfAdjointEigenSolver<Matrix6> eig(mandel(C));
-    if (!(eig.eigenvalues().minCoeff() > 0.0))
+    if (!(eig.eigenvalues().minCoeff() >= -1e-12 * eig.eigenvalues().maxCoeff()) || !(eig.eigenvalues().maxCoeff() > 0.0))
       throw std::invalid_argument("material entry " + std::to_string(i) +
-                                  " must have a positive definite stiffness (or be all zero for a void), got smallest "
+                                  " must have a positive semi-definite stiffness (all zero for a void), got smallest "
                                   "eigenvalue " + fmt(eig.eigenvalues().minCoeff()) + " GPa");
   }
   for (int i = 0; i < 6; ++i) {

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import _core, analysis, io, orientation, segment, simulate
 from ._backend import backend_info, cuda_available, get_num_threads, set_num_threads
 from .characterize import FibreStatistics, characterize
+from .composite import CompositeVoxels, composite_voxels, laminate, majority_vote
 from .distributions import Empirical, Fixed, LogNormal, Normal
 from .errors import (
     BackendUnavailableError,
@@ -22,9 +23,12 @@ from .errors import (
     CUDAError,
     FileFormatError,
     InsufficientMemoryError,
+    NormalResolutionWarning,
     PlacementError,
     PlacementWarning,
+    ThinFeatureWarning,
     VoxtwinError,
+    VoxtwinWarning,
 )
 from .feedback import ClosedLoop, Similarity, anova, closed_loop, similarity
 from .fibre_table import FibreTable
@@ -106,6 +110,10 @@ __all__ = [
     "anova",
     "closed_loop",
     "ClosedLoop",
+    "composite_voxels",
+    "CompositeVoxels",
+    "majority_vote",
+    "laminate",
     "homogenize",
     "solve",
     "Homogenization",
@@ -127,4 +135,7 @@ __all__ = [
     "pipeline",
     "PlacementError",
     "PlacementWarning",
+    "VoxtwinWarning",
+    "ThinFeatureWarning",
+    "NormalResolutionWarning",
 ]

@@ -15,6 +15,9 @@ __all__ = [
     "FileFormatError",
     "PlacementError",
     "PlacementWarning",
+    "VoxtwinWarning",
+    "ThinFeatureWarning",
+    "NormalResolutionWarning",
 ]
 
 
@@ -56,3 +59,15 @@ class PlacementError(VoxtwinError, RuntimeError):
 
 class PlacementWarning(UserWarning):
     """Fibre placement stopped short of its target volume fraction (the twin holds what was placed)."""
+
+
+class VoxtwinWarning(UserWarning):
+    """Base class of voxtwin's warnings (filter them with ``warnings.simplefilter``)."""
+
+
+class ThinFeatureWarning(VoxtwinWarning):
+    """Features (fibres, pores) are thinner than a downsampling factor: composite voxels need at least ``factor``."""
+
+
+class NormalResolutionWarning(VoxtwinWarning):
+    """The composite-voxel table had to fall back to a coarser set of interface normals to fit 65536 entries."""

@@ -1,9 +1,12 @@
 #pragma once
 // Umbrella header of the voxtwin C++ core (namespace voxtwin).
 // CMake: find_package(voxtwin) and target_link_libraries(app voxtwin::core).
+#include "voxtwin/composite_table.hpp"
+#include "voxtwin/composite_voxels.hpp"
 #include "voxtwin/elasticity.hpp"
 #include "voxtwin/errors.hpp"
 #include "voxtwin/fibres.hpp"
+#include "voxtwin/laminate.hpp"
 #include "voxtwin/materials.hpp"
 #include "voxtwin/parallel.hpp"
 #include "voxtwin/paste.hpp"
