@@ -67,3 +67,11 @@ def test_dumps_round_trips() -> None:
     config = load_config({"assembly": {"stacks": ["helicoidal", [0, 90]]}, "materials": {"0": {"kind": "isotropic", "E": 3.4, "nu": 0.33}}})
     again = tomllib.loads(dumps(config))
     assert again == config
+
+
+def test_the_example_configuration_is_valid() -> None:
+    example = Path(__file__).resolve().parents[1] / "examples" / "pipeline.toml"
+    config = load_config(example)
+    assert config["run"]["name"] == "pipeline-example"
+    assert config["twins"]["block_shape"] == [125, 125, 125]
+    assert config["assembly"]["stacks"][2] == {"name": "unidirectional", "angles": [0] * 8}

@@ -62,6 +62,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "voxel_size": 4.0,
         "threshold": 0.85,
         "max_iter": 10,
+        # The first guess: "scan" (Gaussian fits of the scan's statistics) or "nominal" (the values
+        # below, e.g. from a datasheet), which the closed loop then corrects towards the scan.
+        "start": "scan",
+        "nominal_diameter": 13.0,
+        "nominal_length": 70.0,
+        "nominal_spread_deg": 30.0,
     },
     "assembly": {
         # sequence names, explicit angle lists, or { name = "...", angles = [...] }
@@ -204,6 +210,9 @@ def _validate(c: dict[str, dict[str, Any]]) -> None:
         raise ValueError(f"`twins.threshold` must be in (0, 1], got twins.threshold={t['threshold']!r}")
     if t["max_iter"] < 1:
         raise ValueError(f"`twins.max_iter` must be >= 1, got twins.max_iter={t['max_iter']!r}")
+    _choice("twins", "start", t["start"], ("scan", "nominal"))
+    for key in ("nominal_diameter", "nominal_length", "nominal_spread_deg"):
+        _positive("twins", key, t[key])
     a = c["assembly"]
     def angle_list(v: Any) -> bool:
         return isinstance(v, list) and bool(v) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)

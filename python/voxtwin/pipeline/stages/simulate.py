@@ -86,20 +86,23 @@ def run(ctx: Context) -> Outcome:
         if factor > 1:
             rec["composite voxels"] = {"coarse shape": list(model.shape), "laminate table rows": int(model.n_entries),
                                        "mixed share": round(float(model.mixed_fraction), 4)}
-        # Layer by layer: each layer's own stiffness (periodic slab) and the fibre orientation.
+        # Layer by layer: each layer's own stiffness (a periodic slab) and fibre orientation tensor;
+        # one layer at a time keeps the memory at a layer's, not the stack's.
         n_layers = len(entry["layer angles (degrees)"])
-        ex, ey = [], []
+        ex, ey, a11, a22 = [], [], [], []
         for layer in _layers(labels, axis, n_layers):
             C_layer = _homogenize(ctx, _model(ctx, layer), h * factor, False).C
             ex.append(float(directional_modulus(C_layer, (1, 0, 0))))
             ey.append(float(directional_modulus(C_layer, (0, 1, 0))))
-        prof = characterize(labels, h, periodic=True).profile(axis=axis, n_bins=n_layers)
-        profiles[name] = {"E_x": ex, "E_y": ey, "a11": prof.a11.tolist(), "a22": prof.a22.tolist()}
+            a = characterize(layer, h, periodic=True).orientation_tensor
+            a11.append(float(a[0, 0]))
+            a22.append(float(a[1, 1]))
+        profiles[name] = {"E_x": ex, "E_y": ey, "a11": a11, "a22": a22}
         rec["layer E_x (GPa)"] = [round(v, 3) for v in ex]
         rec["layer E_y (GPa)"] = [round(v, 3) for v in ey]
         report[name] = rec
         if first_model is None:
-            first_model = (name, model)
+            first_model = (name, model, labels)
     out.outputs["simulation"] = ctx.run.rel(ctx.run.write_json("simulation", report))
 
     fig, ax = plt.subplots(figsize=(6.2, 5.4), subplot_kw={"projection": "polar"}, constrained_layout=True)
@@ -120,16 +123,21 @@ def run(ctx: Context) -> Outcome:
     out.figures.append(ctx.figure("layer_profiles", fig))
 
     if s["fields"] and first_model is not None:
-        name, model = first_model
+        name, model, fine = first_model
         mats = ctx.materials()
         load = solve(model, mats, stress=_uniaxial(s["load_angle_deg"]), tol=s["tol"], device=ctx.device,
                      voxel_size=h * factor, max_iter=s["max_iter"], progress=ctx.progress)
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
         comp = "yy" if abs(math.sin(math.radians(s["load_angle_deg"]))) > 0.7 else "xx"
-        plot_field_slice(load, "stress", comp, axis="y", ax=axes[0])
+        # The slice: mid-plane of the first layer whose fibres run along the load (its fibres carry it).
+        layer_angles = np.asarray(stores[name]["layer angles (degrees)"], dtype=float)
+        gap = np.abs((layer_angles - s["load_angle_deg"] + 90.0) % 180.0 - 90.0)
+        k = int(np.nanargmin(gap))
+        thickness = model.shape[axis] / len(layer_angles)
+        plot_field_slice(load, "stress", comp, axis="xyz"[axis], index=int((k + 0.5) * thickness), ax=axes[0])
         plot_phase_histograms(load, "stress", comp, labels={k: v for k, v in PHASE_NAMES.items() if k in mats and not mats[k].is_void},
                               ax=axes[1])
-        axes[0].set_title(f"{name}: stress {comp} under 1 MPa at {s['load_angle_deg']:g}° (XZ slice)")
+        axes[0].set_title(f"{name}, layer {k + 1} ({layer_angles[k]:g}°): stress {comp}, 1 MPa at {s['load_angle_deg']:g}°")
         out.figures.append(ctx.figure("stress_field", fig))
         stats: dict[str, Any] = {"uniaxial load": load.phase_stats()}
         if s["thermal"]:
@@ -145,8 +153,7 @@ def run(ctx: Context) -> Outcome:
             report[name]["mean strain, stress-free shrinkage"] = [float(f"{v:.4e}") for v in shrink.mean_strain]
         out.outputs["phase_statistics"] = ctx.run.rel(ctx.run.write_json("phase_statistics", stats))
         if factor > 1:
-            fig = model.plot() if hasattr(model, "plot") else None
-            if fig is not None:
-                out.figures.append(ctx.figure("composite_voxels", getattr(fig, "figure", fig)))
+            axes = np.atleast_1d(model.plot(fine, axis="y"))
+            out.figures.append(ctx.figure("composite_voxels", axes[0].figure))
     out.summary = report
     return out

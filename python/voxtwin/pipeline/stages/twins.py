@@ -28,6 +28,14 @@ def settings(config: dict[str, Any]) -> dict[str, Any]:
     return {"twins": config["twins"], "seed": config["run"]["seed"]}
 
 
+def nominal_spec(target: dict[str, Any], t: dict[str, Any]) -> FibreSpec:
+    """A first guess from nominal values ([twins] nominal_*) at the scan's fibre fraction (fibres along +X)."""
+    d, L = t["nominal_diameter"], t["nominal_length"]
+    return FibreSpec(volume_fraction=float(target["fibre_fraction"]), diameter=Normal(d, 0.1 * d, low=0.5 * d),
+                     length=Normal(L, 0.2 * L, low=max(d, 0.3 * L)),
+                     orientation=Aligned((1.0, 0.0, 0.0), spread_deg=t["nominal_spread_deg"]))
+
+
 def starting_spec(target: dict[str, Any]) -> FibreSpec:
     """The data-driven first guess (fibres along +X): Gaussian fits of the scan's statistics."""
     d = np.asarray(target["diameter"], dtype=float)
@@ -52,7 +60,7 @@ def run(ctx: Context) -> Outcome:
     t = ctx.config["twins"]
     target_all = ctx.run.read_json("target_samples")
     target = {p: np.asarray(target_all[p], dtype=float) for p in PARAMETERS}
-    spec0 = starting_spec(target_all)
+    spec0 = starting_spec(target_all) if t["start"] == "scan" else nominal_spec(target_all, t)
     shape, h = tuple(t["block_shape"]), float(t["voxel_size"])
     library = BlockLibrary(shape, h)
     seeds = np.random.SeedSequence([ctx.seed, 4]).generate_state(len(t["angles"]), dtype=np.uint64)
@@ -93,7 +101,7 @@ def run(ctx: Context) -> Outcome:
         [(f"{angle:g}° unit twin (XY)", mid_slice(loop.twin.labels), "phase") for angle, loop in loops])))
     out.summary = {
         "block": f"{shape[0]}×{shape[1]}×{shape[2]} voxels at {h:g} µm",
-        "starting spec (from the scan)": spec0.to_dict(),
+        f"starting spec ({t['start']})": spec0.to_dict(),
         "converged (per angle)": {k: v["converged"] for k, v in report.items()},
         "iterations (per angle)": {k: v["iterations"] for k, v in report.items()},
         "final S (diameter, length, misalignment, volume fraction)":
