@@ -9,8 +9,8 @@ the strokes and both segmentations, and the U-Net labels as a TIFF stack with th
 
 About the brush strokes: seed 000 has a person brush 20 fibre and 20 void/matrix objects on XY,
 YZ and ZX slices. Here no person is at hand, so the strokes are placed automatically, by
-``brush_annotations``, inside *confident* regions only: voxels whose smoothed grey value is far
-above (fibre) or far below (air) the Otsu threshold. They stand in for a person's brush strokes;
+``vt.segment.confident_annotations``, inside *confident* regions only: voxels whose smoothed grey
+value is far above (fibre) or far below (air) the Otsu threshold. They stand in for a person's brush strokes;
 the U-Net then decides the uncertain voxels at the fibre surfaces from what it learnt.
 """
 
@@ -23,31 +23,11 @@ from typing import Any
 
 import numpy as np
 import voxtwin as vt
-from scipy import ndimage
 from voxtwin.segment import FIBRE, VOID
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "100_fiberform.tif"
 VOXEL_SIZE_UM = 1.3  # from the data README; the file's own resolution tags are in inches (none given)
-UNKNOWN = 255  # pseudo-label of voxels too close to the threshold to brush confidently
-CONFIDENCE = 0.5  # share of the way from the Otsu threshold to a phase's median grey value
-
-
-def confident_labels(image: np.ndarray, threshold: float) -> np.ndarray:
-    """FIBRE where the smoothed image is clearly bright, VOID where clearly dark, UNKNOWN elsewhere.
-
-    "Clearly" means beyond the midpoint between the Otsu threshold and the median grey value of
-    the phase: what a person would brush without hesitating.
-    """
-    smooth = ndimage.gaussian_filter(image.astype(np.float32), 1.0)
-    bright = float(np.median(image[image > threshold]))
-    dark = float(np.median(image[image <= threshold]))
-    out = np.full(image.shape, UNKNOWN, dtype=np.uint8)
-    out[smooth >= threshold + CONFIDENCE * (bright - threshold)] = FIBRE
-    out[smooth <= threshold - CONFIDENCE * (threshold - dark)] = VOID
-    return out
-
-
 def segment_fiberform(image: np.ndarray, *, model_kwargs: dict[str, Any] | None = None, strokes: int = 20,
                       seed: int = 0, progress: bool = True) -> dict[str, Any]:
     """Otsu baseline, automatic strokes in confident regions, and a U-Net trained on them.
@@ -57,8 +37,7 @@ def segment_fiberform(image: np.ndarray, *, model_kwargs: dict[str, Any] | None 
     """
     (threshold,) = vt.segment.otsu_thresholds(image, classes=2)
     otsu = vt.segment.otsu(image, classes=2, phases=(VOID, FIBRE))  # fibres in air: no matrix
-    pseudo = confident_labels(image, threshold)
-    annotations = vt.segment.brush_annotations(pseudo, objects={FIBRE: strokes, VOID: strokes}, seed=seed)
+    annotations = vt.segment.confident_annotations(image, classes=2, phases=(VOID, FIBRE), strokes=strokes, seed=seed)
     kwargs = {"classes": (FIBRE, VOID), "seed": seed, **(model_kwargs or {})}
     model = vt.segment.UNet3D(**kwargs)
     model.fit(image, annotations, progress=progress)

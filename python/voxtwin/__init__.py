@@ -51,6 +51,7 @@ from .phases import phase_counts, phase_fractions
 from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
 from . import gcode
 from .simulate import Homogenization, Solution, homogenize, solve
+from . import pipeline
 
 __version__: str = _core.__version__
 
@@ -131,6 +132,7 @@ __all__ = [
     "Module",
     "stacking",
     "gcode",
+    "pipeline",
     "PlacementError",
     "PlacementWarning",
     "VoxtwinWarning",

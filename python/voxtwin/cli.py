@@ -7,9 +7,17 @@ import json
 import sys
 from collections.abc import Sequence
 
-# Exit codes: 0 success, 1 a step failed, 2 bad command-line usage (argparse's own).
+# Exit codes say what failed; listed in `voxtwin --help`.
 EXIT_OK = 0
-EXIT_FAILED = 1
+EXIT_FAILED = 1  # bad input or a failed step (message on stderr)
+EXIT_USAGE = 2  # bad command line (argparse's own)
+EXIT_NOT_CONVERGED = 3  # a solver did not reach its tolerance
+EXIT_BACKEND = 4  # a backend was asked for that is not there (e.g. --device cuda without a GPU)
+EXIT_MEMORY = 5  # the problem does not fit the memory of the device
+EXIT_INTERRUPTED = 130  # Ctrl-C; a pipeline run resumes where it stopped
+
+EPILOG = """exit codes: 0 success, 1 bad input or a failed step, 2 bad command line, 3 a solver did not
+converge, 4 backend unavailable (e.g. no GPU), 5 not enough memory, 130 interrupted (runs resume)."""
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
@@ -153,11 +161,87 @@ def _cmd_characterize(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_run(run_dir: object) -> None:
+    """One line per finished stage, then where the report is."""
+    for step in run_dir.steps():  # type: ignore[attr-defined]
+        print(f"  {step.name:<13} {step.seconds:7.1f} s")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import run, write_report
+
+    run_dir = run(args.config, resume=not args.fresh, progress=not args.quiet, stop_after=args.stop_after)
+    _print_run(run_dir)
+    print(f"run folder: {run_dir.path}\nreport: {write_report(run_dir.path)}")
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .pipeline import demo_config, run, write_report
+
+    config = demo_config(args.size, output=args.out)
+    print(f"voxtwin demo ({args.size}): scan -> segmentation -> statistics -> unit twins -> stacks -> "
+          f"composite voxels -> stiffness; run folder {config['run'].get('output') or 'runs/demo'}")
+    run_dir = run(config, resume=not args.fresh, progress=not args.quiet)
+    _print_run(run_dir)
+    sim = run_dir.read_json("simulation")
+    for name, rec in sim.items():
+        key = next(k for k in rec if k.startswith("A_E"))
+        E = rec["E_x, E_y, E_z (GPa)"]
+        print(f"  {name:<17} E_x {E[0]:.3f}  E_y {E[1]:.3f}  E_z {E[2]:.3f} GPa   {key} = {rec[key]:.3f}")
+    print(f"report: {write_report(run_dir.path)}")
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .pipeline import write_report
+
+    print(write_report(args.run_dir, args.out))
+    return EXIT_OK
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    import voxtwin
+
+    library = voxtwin.material_library()
+    materials = {}
+    for item in args.materials.split(","):
+        label, _, name = item.partition("=")
+        if not label.strip().isdigit() or name.strip() not in library:
+            raise ValueError(f"`--materials` must look like 0=pla,1=basalt_fibre,2=air with library names "
+                             f"{sorted(library)}, got {item!r}")
+        materials[int(label)] = library[name.strip()]
+    vol = voxtwin.io.read(args.labels, voxel_size=args.voxel_size, progress=not args.quiet)
+    if vol.voxel_size is None:
+        raise ValueError(f"the voxel size of {args.labels} is unknown: pass --voxel-size (µm)")
+    model: object = vol.data
+    h = float(vol.voxel_size)
+    if args.factor > 1:
+        model = voxtwin.composite_voxels(vol.data, args.factor, materials=materials, remainder="crop",
+                                         device=args.device)
+        h *= args.factor
+    res = voxtwin.homogenize(model, materials, h, tol=args.tol, device=args.device, strict=True,
+                             progress=not args.quiet)
+    out = {"C (GPa)": np.round(res.C, 4).tolist(), "CTE (1/K)": res.alpha.tolist(),
+           "A_E (xy)": voxtwin.analysis.anisotropy(res.C, "xy"), "iterations": list(map(int, res.iterations))}
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        with np.printoptions(precision=3, suppress=True, linewidth=120):
+            print("effective stiffness C (GPa):\n", res.C)
+            print("effective CTE (1/K):", res.alpha)
+        print(f"in-plane anisotropy A_E (xy) = {out['A_E (xy)']:.3f}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="voxtwin",
         description="Voxel digital twins of fibre composites: scan -> segmentation -> statistics -> "
         "unit twins -> assembly -> FFT elasticity.",
+        epilog=EPILOG,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -251,17 +335,63 @@ def build_parser() -> argparse.ArgumentParser:
     char.add_argument("--axis", choices=("x", "y", "z"), default="z", help="profile axis (default z)")
     char.add_argument("--bins", type=int, default=20, help="profile bins (default 20)")
     char.set_defaults(func=_cmd_characterize)
+
+    demo = sub.add_parser("demo", help="the whole workflow on the built-in example, with an HTML report",
+                          epilog=EPILOG)
+    demo.add_argument("--out", help="run folder (default runs/demo)")
+    demo.add_argument("--size", choices=("full", "small"), default="full",
+                      help="full (about 5 minutes on 2 cores) or small (about a minute)")
+    demo.add_argument("--fresh", action="store_true", help="redo every stage instead of resuming")
+    demo.add_argument("--quiet", action="store_true", help="no progress bars")
+    demo.set_defaults(func=_cmd_demo)
+
+    run = sub.add_parser("run", help="run the pipeline of a TOML configuration (resumes an interrupted run)",
+                         epilog=EPILOG)
+    run.add_argument("config", help="TOML file (see examples/pipeline.toml)")
+    run.add_argument("--fresh", action="store_true", help="redo every stage instead of resuming")
+    run.add_argument("--stop-after", choices=("scan", "segment", "characterize", "twins", "assemble", "simulate"),
+                     help="last stage to run")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.set_defaults(func=_cmd_run)
+
+    rep = sub.add_parser("report", help="write a self-contained HTML summary of a run folder")
+    rep.add_argument("run_dir", help="a run folder written by `voxtwin run` or `voxtwin demo`")
+    rep.add_argument("--out", help="HTML file (default RUN_DIR/report.html)")
+    rep.set_defaults(func=_cmd_report)
+
+    sim = sub.add_parser("simulate", help="effective stiffness and CTE of a labelled volume (FFT solver)",
+                         epilog=EPILOG)
+    sim.add_argument("labels", help="uint8 phase labels (.tif, .zarr, .npy, .raw)")
+    sim.add_argument("--voxel-size", type=float, help="µm per voxel (default: from the file)")
+    sim.add_argument("--materials", default="0=pla,1=basalt_fibre,2=air",
+                     help="label=library name pairs (default 0=pla,1=basalt_fibre,2=air)")
+    sim.add_argument("--factor", type=int, default=1, help="composite-voxel factor (default 1: the fine voxels)")
+    sim.add_argument("--tol", type=float, default=1e-5, help="relative residual (default 1e-5)")
+    sim.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    sim.add_argument("--json", action="store_true", help="print JSON")
+    sim.add_argument("--quiet", action="store_true", help="no progress bars")
+    sim.set_defaults(func=_cmd_simulate)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .errors import BackendUnavailableError, ConvergenceError, InsufficientMemoryError, VoxtwinError
+
+    codes = ((ConvergenceError, EXIT_NOT_CONVERGED), (BackendUnavailableError, EXIT_BACKEND),
+             (InsufficientMemoryError, EXIT_MEMORY), ((VoxtwinError, ValueError, TypeError, OSError), EXIT_FAILED))
     try:
         return int(args.func(args))
-    except (ValueError, TypeError, OSError) as exc:
-        print(f"voxtwin {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"voxtwin {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        for kinds, code in codes:
+            if isinstance(exc, kinds):
+                print(f"voxtwin {args.command}: error: {exc}", file=sys.stderr)
+                return code
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

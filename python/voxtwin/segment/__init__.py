@@ -5,7 +5,8 @@
   (-1 = unlabelled), as seed 000's Geometry-Find AI segmentation; sliding-window prediction;
   ``save``/``load``, and :func:`load_model` for a file of either kind;
 - :func:`iou` — intersection over union per class;
-- :func:`brush_annotations` — simulated brush strokes from a known truth; :func:`rounds` —
+- :func:`brush_annotations` — simulated brush strokes from a known truth; :func:`confident_annotations`
+  — strokes placed automatically where the grey values leave no doubt; :func:`rounds` —
   annotate → train → segment rounds;
 - :func:`synthetic_ct` — a forward model turning phase labels into a realistic grey volume.
 
@@ -18,6 +19,7 @@ from typing import Any
 
 from .annotations import DEFAULT_OBJECTS, brush_annotations
 from .classes import FIBRE, MATRIX, PHASE_NAMES, UNLABELLED, VOID
+from .confident import confident_annotations, confident_labels
 from .metrics import iou
 from .otsu import otsu, otsu_thresholds
 from .rounds import RoundsResult, rounds
@@ -31,6 +33,8 @@ __all__ = [
     "load_model",
     "iou",
     "brush_annotations",
+    "confident_annotations",
+    "confident_labels",
     "rounds",
     "RoundsResult",
     "synthetic_ct",

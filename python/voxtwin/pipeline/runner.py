@@ -1,0 +1,55 @@
+"""Runs the stages in order into a run folder, skipping those already done with the same settings."""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+from .. import _core
+from .._backend import backend_info, set_num_threads
+from .config import dumps, load_config
+from .context import Context
+from .rundir import RunDir, StepRecord, fingerprint
+from .stages import STAGES
+
+
+def run(config: str | os.PathLike[str] | Mapping[str, Any] | None = None, *, resume: bool = True,
+        progress: bool | None = None, stop_after: str | None = None) -> RunDir:
+    """Run the pipeline described by ``config`` (a TOML path, a mapping, or None for the built-in
+    example) into its run folder and return it.
+
+    With ``resume`` (default), a stage already finished with the same settings and inputs is not
+    run again, so an interrupted run continues where it stopped; ``resume=False`` redoes every stage.
+    ``stop_after`` names the last stage to run (``scan``, ``segment``, ``characterize``,
+    ``twins``, ``assemble``, ``simulate``).
+    """
+    cfg = load_config(config)
+    names = [stage.NAME for stage in STAGES]
+    if stop_after is not None and stop_after not in names:
+        raise ValueError(f"`stop_after` must be one of {names}, got stop_after={stop_after!r}")
+    run_dir = RunDir(cfg["run"]["output"])
+    (run_dir.path / "config.toml").write_text(dumps(cfg), encoding="utf-8")
+    run_dir.set_info(name=cfg["run"]["name"], version=_core.__version__, config=cfg,
+                     cuda=bool(backend_info()["cuda_available"]), device=cfg["run"]["device"])
+    if cfg["run"]["threads"]:
+        set_num_threads(cfg["run"]["threads"])
+    ctx = Context(cfg, run_dir, progress=cfg["run"]["progress"] if progress is None else progress)
+    fps: dict[str, str] = {}
+    for stage in STAGES:
+        fp = fingerprint(stage.settings(cfg), *(fps[d] for d in stage.DEPENDS))
+        fps[stage.NAME] = fp
+        if not (resume and run_dir.is_done(stage.NAME, fp)):
+            start = time.perf_counter()
+            with warnings.catch_warnings(record=True) as caught:  # shown in the report, not lost on a console
+                warnings.simplefilter("always")
+                outcome = stage.run(ctx)
+            if caught:
+                outcome.summary["warnings"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+            run_dir.finish(StepRecord(stage.NAME, fp, outputs=outcome.outputs, summary=outcome.summary,
+                                      figures=outcome.figures, seconds=time.perf_counter() - start))
+        if stage.NAME == stop_after:
+            break
+    return run_dir

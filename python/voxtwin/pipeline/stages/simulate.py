@@ -1,0 +1,159 @@
+"""Stage 6 — analysis: composite voxels, effective stiffness and CTE of every architecture, its
+modulus rose and in-plane anisotropy A_E, layer-wise moduli, thermal shrinkage (e.g. 50 °C → 25 °C)
+and, for the first architecture, the local stress fields per phase (seed 000 Figs. 4h–l and 7)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ... import io as vtio
+from ...analysis import anisotropy, directional_modulus, plot_field_slice, plot_modulus_rose, plot_phase_histograms
+from ...characterize import characterize
+from ...composite import composite_voxels
+from ...simulate import homogenize, solve
+from ..context import Context, pyplot
+from ._base import Outcome
+
+NAME = "simulate"
+DEPENDS = ("assemble",)
+PHASE_NAMES = {0: "matrix", 1: "fibre", 2: "void"}
+LOAD_GPA = 1e-3  # 1 MPa uniaxial load for the field maps (linear: fields scale with it)
+
+
+def settings(config: dict[str, Any]) -> dict[str, Any]:
+    return {k: config[k] for k in ("composite", "materials", "simulation")} | {"axis": config["assembly"]["axis"],
+                                                                             "voxel_size": config["twins"]["voxel_size"]}
+
+
+def _model(ctx: Context, labels: np.ndarray) -> Any:
+    """Composite voxels of `labels` (or the labels themselves when composite.factor is 1)."""
+    factor = ctx.config["composite"]["factor"]
+    if factor == 1:
+        return labels
+    return composite_voxels(labels, factor, materials=ctx.materials(), remainder="crop", device=ctx.device)
+
+
+def _homogenize(ctx: Context, model: Any, voxel_size: float, progress: bool) -> Any:
+    s = ctx.config["simulation"]
+    return homogenize(model, ctx.materials(), voxel_size, tol=s["tol"], device=ctx.device, max_iter=s["max_iter"],
+                      thermal=s["thermal"], progress=progress)
+
+
+def _layers(labels: np.ndarray, axis: int, n_layers: int) -> list[np.ndarray]:
+    return [np.ascontiguousarray(layer) for layer in np.array_split(labels, n_layers, axis=axis)]
+
+
+def _uniaxial(angle_deg: float) -> list[float]:
+    """Voigt stress of a uniaxial load LOAD_GPA along angle_deg in the XY plane."""
+    c, s = math.cos(math.radians(angle_deg)), math.sin(math.radians(angle_deg))
+    return [LOAD_GPA * c * c, LOAD_GPA * s * s, 0.0, 0.0, 0.0, LOAD_GPA * c * s]
+
+
+def run(ctx: Context) -> Outcome:
+    s = ctx.config["simulation"]
+    factor = ctx.config["composite"]["factor"]
+    h = float(ctx.config["twins"]["voxel_size"])
+    axis = "xyz".index(ctx.config["assembly"]["axis"])
+    stores = ctx.run.read_json("assemblies")
+    plt = pyplot()
+    out = Outcome()
+    report: dict[str, Any] = {}
+    stiffness: dict[str, np.ndarray] = {}
+    profiles: dict[str, dict[str, list[float]]] = {}
+    first_model = None
+    dT = s["temperature_to_C"] - s["temperature_from_C"]
+    for name, entry in stores.items():
+        if "store" not in entry:
+            continue
+        labels = vtio.read(ctx.run.path / entry["store"], array_path="labels", progress=False).data
+        model = _model(ctx, labels)
+        hom = _homogenize(ctx, model, h * factor, ctx.progress)
+        C = hom.C
+        stiffness[name] = C
+        rec: dict[str, Any] = {
+            "C (GPa)": np.round(C, 3).tolist(),
+            "E_x, E_y, E_z (GPa)": [round(float(directional_modulus(C, v)), 4) for v in np.eye(3)],
+            f"A_E ({s['rose_plane']})": round(float(anisotropy(C, s["rose_plane"])), 4),
+            "converged": bool(np.all(hom.converged)),
+            "iterations": [int(i) for i in np.atleast_1d(hom.iterations)],
+        }
+        if s["thermal"]:
+            rec["CTE (1/K)"] = [float(f"{a:.4e}") for a in hom.alpha]
+            rec[f"free thermal strain for ΔT = {dT:g} K"] = [float(f"{a * dT:.4e}") for a in hom.alpha[:3]]
+        if factor > 1:
+            rec["composite voxels"] = {"coarse shape": list(model.shape), "laminate table rows": int(model.n_entries),
+                                       "mixed share": round(float(model.mixed_fraction), 4)}
+        # Layer by layer: each layer's own stiffness (a periodic slab) and fibre orientation tensor;
+        # one layer at a time keeps the memory at a layer's, not the stack's.
+        n_layers = len(entry["layer angles (degrees)"])
+        ex, ey, a11, a22 = [], [], [], []
+        for layer in _layers(labels, axis, n_layers):
+            C_layer = _homogenize(ctx, _model(ctx, layer), h * factor, False).C
+            ex.append(float(directional_modulus(C_layer, (1, 0, 0))))
+            ey.append(float(directional_modulus(C_layer, (0, 1, 0))))
+            a = characterize(layer, h, periodic=True).orientation_tensor
+            a11.append(float(a[0, 0]))
+            a22.append(float(a[1, 1]))
+        profiles[name] = {"E_x": ex, "E_y": ey, "a11": a11, "a22": a22}
+        rec["layer E_x (GPa)"] = [round(v, 3) for v in ex]
+        rec["layer E_y (GPa)"] = [round(v, 3) for v in ey]
+        report[name] = rec
+        if first_model is None:
+            first_model = (name, model, labels)
+    out.outputs["simulation"] = ctx.run.rel(ctx.run.write_json("simulation", report))
+
+    fig, ax = plt.subplots(figsize=(6.2, 5.4), subplot_kw={"projection": "polar"}, constrained_layout=True)
+    plot_modulus_rose(stiffness, s["rose_plane"], s["rose_n"], ax=ax)
+    out.figures.append(ctx.figure("modulus_rose", fig))
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
+    for name, p in profiles.items():
+        layers = np.arange(1, len(p["E_x"]) + 1)
+        axes[0].plot(layers, p["E_x"], "o-", label=f"{name} E_x")
+        axes[0].plot(layers, p["E_y"], "s--", label=f"{name} E_y")
+        axes[1].plot(layers, p["a11"], "o-", label=f"{name} a11")
+        axes[1].plot(layers, p["a22"], "s--", label=f"{name} a22")
+    axes[0].set(xlabel="layer", ylabel="layer modulus (GPa)", title="modulus per stacking layer")
+    axes[1].set(xlabel="layer", ylabel="orientation tensor", title="fibre orientation per layer", ylim=(0, 1))
+    for a in axes:
+        a.legend(fontsize=7)
+    out.figures.append(ctx.figure("layer_profiles", fig))
+
+    if s["fields"] and first_model is not None:
+        name, model, fine = first_model
+        mats = ctx.materials()
+        load = solve(model, mats, stress=_uniaxial(s["load_angle_deg"]), tol=s["tol"], device=ctx.device,
+                     voxel_size=h * factor, max_iter=s["max_iter"], progress=ctx.progress)
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
+        comp = "yy" if abs(math.sin(math.radians(s["load_angle_deg"]))) > 0.7 else "xx"
+        # The slice: mid-plane of the first layer whose fibres run along the load (its fibres carry it).
+        layer_angles = np.asarray(stores[name]["layer angles (degrees)"], dtype=float)
+        gap = np.abs((layer_angles - s["load_angle_deg"] + 90.0) % 180.0 - 90.0)
+        k = int(np.nanargmin(gap))
+        thickness = model.shape[axis] / len(layer_angles)
+        plot_field_slice(load, "stress", comp, axis="xyz"[axis], index=int((k + 0.5) * thickness), ax=axes[0])
+        plot_phase_histograms(load, "stress", comp, labels={k: v for k, v in PHASE_NAMES.items() if k in mats and not mats[k].is_void},
+                              ax=axes[1])
+        axes[0].set_title(f"{name}, layer {k + 1} ({layer_angles[k]:g}°): stress {comp}, 1 MPa at {s['load_angle_deg']:g}°")
+        out.figures.append(ctx.figure("stress_field", fig))
+        stats: dict[str, Any] = {"uniaxial load": load.phase_stats()}
+        if s["thermal"]:
+            shrink = solve(model, mats, stress=[0.0] * 6, delta_T=dT, tol=s["tol"], device=ctx.device,
+                           voxel_size=h * factor, max_iter=s["max_iter"], progress=ctx.progress)
+            stats["thermal shrinkage"] = shrink.phase_stats()
+            fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
+            plot_phase_histograms(shrink, "strain", "zz", labels={0: "matrix"}, ax=axes[0])
+            plot_phase_histograms(shrink, "stress", "xx", labels={1: "fibre"}, ax=axes[1])
+            axes[0].set_title(f"in-matrix strain zz, ΔT = {dT:g} K")
+            axes[1].set_title(f"in-fibre stress xx, ΔT = {dT:g} K")
+            out.figures.append(ctx.figure("thermal_phase_histograms", fig))
+            report[name]["mean strain, stress-free shrinkage"] = [float(f"{v:.4e}") for v in shrink.mean_strain]
+        out.outputs["phase_statistics"] = ctx.run.rel(ctx.run.write_json("phase_statistics", stats))
+        if factor > 1:
+            axes = np.atleast_1d(model.plot(fine, axis="y"))
+            out.figures.append(ctx.figure("composite_voxels", axes[0].figure))
+    out.summary = report
+    return out
