@@ -1,4 +1,5 @@
 #include "voxtwin/detail/elasticity_setup.hpp"
+#include "voxtwin/detail/format.hpp"
 
 #include <omp.h>
 #include <unistd.h>
@@ -16,13 +17,6 @@
 namespace voxtwin::detail {
 
 namespace {
-
-std::string fmt(double v) {
-  std::ostringstream s;
-  s.precision(10);
-  s << v;
-  return s.str();
-}
 
 bool is_zero(const Matrix6& C) { return C.cwiseAbs().maxCoeff() == 0.0; }
 
@@ -71,24 +65,24 @@ void check_elasticity_arguments(const Shape3& shape, const MaterialTable& table,
     if (!(eig.eigenvalues().minCoeff() >= -1e-12 * eig.eigenvalues().maxCoeff()) || !(eig.eigenvalues().maxCoeff() > 0.0))
       throw std::invalid_argument("material entry " + std::to_string(i) +
                                   " must have a positive semi-definite stiffness (all zero for a void), got smallest "
-                                  "eigenvalue " + fmt(eig.eigenvalues().minCoeff()) + " GPa");
+                                  "eigenvalue " + format_value(eig.eigenvalues().minCoeff()) + " GPa");
   }
   for (int i = 0; i < 6; ++i) {
     const double v = loading.stress_controlled[i] ? loading.stress[i] : loading.strain[i];
     if (!std::isfinite(v))
       throw std::invalid_argument(std::string("the prescribed ") + (loading.stress_controlled[i] ? "stress" : "strain") +
-                                  " component " + std::to_string(i) + " must be finite, got " + fmt(v));
+                                  " component " + std::to_string(i) + " must be finite, got " + format_value(v));
   }
   if (!std::isfinite(loading.delta_T))
-    throw std::invalid_argument("`delta_T` must be finite, got delta_T=" + fmt(loading.delta_T));
+    throw std::invalid_argument("`delta_T` must be finite, got delta_T=" + format_value(loading.delta_T));
   if (!(options.tol > 0.0) || !std::isfinite(options.tol))
-    throw std::invalid_argument("`tol` must be > 0, got tol=" + fmt(options.tol));
+    throw std::invalid_argument("`tol` must be > 0, got tol=" + format_value(options.tol));
   if (options.max_iter < 0)
     throw std::invalid_argument("`max_iter` must be >= 0, got max_iter=" + std::to_string(options.max_iter));
   for (int i = 0; i < 3; ++i)
     if (!(options.voxel_size[i] > 0.0) || !std::isfinite(options.voxel_size[i]))
       throw std::invalid_argument("`voxel_size` must be > 0 µm along every axis, got voxel_size[" + std::to_string(i) +
-                                  "]=" + fmt(options.voxel_size[i]));
+                                  "]=" + format_value(options.voxel_size[i]));
 }
 
 template <class T>

@@ -9,19 +9,15 @@
 #include <string>
 
 #include "voxtwin/detail/fibre_solid.hpp"
+#include "voxtwin/detail/format.hpp"
 #include "voxtwin/fibres.hpp"
 #include "voxtwin/parallel.hpp"
 
 namespace voxtwin {
 
-namespace {
+using detail::format_value;
 
-std::string fmt(double v) {
-  std::ostringstream s;
-  s.precision(17);
-  s << v;
-  return s.str();
-}
+namespace {
 
 void require_output_shape(const Shape3& got, const Shape3& want, const char* name) {
   if (got != want) {
@@ -69,7 +65,7 @@ struct SharedWriter {
 void validate_grid(const FibreGrid& grid) {
   require_valid_shape(grid.shape, "shape");
   if (!std::isfinite(grid.voxel_size) || grid.voxel_size <= 0.0)
-    throw std::invalid_argument("`voxel_size` must be a finite number > 0 µm, got voxel_size=" + fmt(grid.voxel_size));
+    throw std::invalid_argument("`voxel_size` must be a finite number > 0 µm, got voxel_size=" + format_value(grid.voxel_size));
 }
 
 void validate_fibres(const std::vector<Fibre>& fibres, FibreShape shape, const char* name) {
@@ -83,14 +79,14 @@ void validate_fibres(const std::vector<Fibre>& fibres, FibreShape shape, const c
       norm2 += f.direction[a] * f.direction[a];
     }
     if (!(std::fabs(std::sqrt(norm2) - 1.0) <= 1e-6))
-      throw std::invalid_argument("`" + at + "` must have a unit direction, got |direction|=" + fmt(std::sqrt(norm2)));
+      throw std::invalid_argument("`" + at + "` must have a unit direction, got |direction|=" + format_value(std::sqrt(norm2)));
     if (!(std::isfinite(f.diameter) && f.diameter > 0.0))
-      throw std::invalid_argument("`" + at + "` must have a diameter > 0 µm, got diameter=" + fmt(f.diameter));
+      throw std::invalid_argument("`" + at + "` must have a diameter > 0 µm, got diameter=" + format_value(f.diameter));
     if (!(std::isfinite(f.length) && f.length > 0.0))
-      throw std::invalid_argument("`" + at + "` must have a length > 0 µm, got length=" + fmt(f.length));
+      throw std::invalid_argument("`" + at + "` must have a length > 0 µm, got length=" + format_value(f.length));
     if (shape == FibreShape::Spherocylinder && f.length < f.diameter)
       throw std::invalid_argument("`" + at + "` is a spherocylinder whose length (tip to tip, caps included) must be >= "
-                                  "its diameter, got length=" + fmt(f.length) + ", diameter=" + fmt(f.diameter));
+                                  "its diameter, got length=" + format_value(f.length) + ", diameter=" + format_value(f.diameter));
   }
 }
 

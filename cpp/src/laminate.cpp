@@ -1,10 +1,13 @@
 #include "voxtwin/laminate.hpp"
+#include "voxtwin/detail/format.hpp"
 
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
 
 namespace voxtwin {
+
+using detail::format_value;
 
 namespace {
 
@@ -51,13 +54,6 @@ Matrix6 stress_rotation(const Matrix3& R) {
   return M;
 }
 
-std::string fmt(double v) {
-  std::ostringstream s;
-  s.precision(17);
-  s << v;
-  return s.str();
-}
-
 void validate(const std::vector<Lamina>& layers) {
   if (layers.empty()) throw std::invalid_argument("`layers` must hold at least one layer, got none");
   double sum = 0.0;
@@ -65,13 +61,13 @@ void validate(const std::vector<Lamina>& layers) {
     const double c = layers[i].fraction;
     if (!std::isfinite(c) || c < 0.0)
       throw std::invalid_argument("`layers[" + std::to_string(i) + "].fraction` must be a finite number >= 0, got " +
-                                  fmt(c));
+                                  format_value(c));
     if (!layers[i].C.allFinite() || !layers[i].alpha.allFinite())
       throw std::invalid_argument("`layers[" + std::to_string(i) + "]` has a non-finite stiffness or CTE");
     sum += c;
   }
   if (std::abs(sum - 1.0) > 1e-9)
-    throw std::invalid_argument("layer fractions must sum to 1, got sum=" + fmt(sum));
+    throw std::invalid_argument("layer fractions must sum to 1, got sum=" + format_value(sum));
 }
 
 }  // namespace

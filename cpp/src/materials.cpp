@@ -1,4 +1,5 @@
 #include "voxtwin/materials.hpp"
+#include "voxtwin/detail/format.hpp"
 
 #include <cmath>
 #include <sstream>
@@ -6,30 +7,25 @@
 
 namespace voxtwin {
 
-namespace {
+using detail::format_value;
 
-std::string fmt(double v) {
-  std::ostringstream s;
-  s.precision(10);
-  s << v;
-  return s.str();
-}
+namespace {
 
 void require_finite(double value, const char* name) {
   if (!std::isfinite(value))
-    throw std::invalid_argument(std::string("`") + name + "` must be a finite number, got " + name + "=" + fmt(value));
+    throw std::invalid_argument(std::string("`") + name + "` must be a finite number, got " + name + "=" + format_value(value));
 }
 
 void require_positive(double value, const char* name, const char* unit) {
   require_finite(value, name);
   if (value <= 0.0)
-    throw std::invalid_argument(std::string("`") + name + "` must be > 0 " + unit + ", got " + name + "=" + fmt(value));
+    throw std::invalid_argument(std::string("`") + name + "` must be > 0 " + unit + ", got " + name + "=" + format_value(value));
 }
 
 void require_density(double density) {
   require_finite(density, "density");
   if (density < 0.0)
-    throw std::invalid_argument("`density` must be >= 0 g/cm^3 (0 = unknown), got density=" + fmt(density));
+    throw std::invalid_argument("`density` must be >= 0 g/cm^3 (0 = unknown), got density=" + format_value(density));
 }
 
 }  // namespace
@@ -51,7 +47,7 @@ Material isotropic(double E, double nu, double alpha, const std::string& name, d
   require_positive(E, "E", "GPa");
   require_finite(nu, "nu");
   if (!(nu > -1.0 && nu < 0.5))
-    throw std::invalid_argument("`nu` must be in (-1, 0.5), got nu=" + fmt(nu));
+    throw std::invalid_argument("`nu` must be in (-1, 0.5), got nu=" + format_value(nu));
   require_finite(alpha, "alpha");
   require_density(density);
 
@@ -75,8 +71,8 @@ Material isotropic_from_EG(double E, double G, double alpha, const std::string& 
   require_positive(G, "G", "GPa");
   const double nu = E / (2.0 * G) - 1.0;
   if (!(nu > -1.0 && nu < 0.5))
-    throw std::invalid_argument("`G` must be > E/3 so that nu = E/(2G) - 1 < 0.5, got E=" + fmt(E) + ", G=" + fmt(G) +
-                                " (nu=" + fmt(nu) + ")");
+    throw std::invalid_argument("`G` must be > E/3 so that nu = E/(2G) - 1 < 0.5, got E=" + format_value(E) + ", G=" + format_value(G) +
+                                " (nu=" + format_value(nu) + ")");
   return isotropic(E, nu, alpha, name, density);
 }
 
@@ -92,11 +88,11 @@ Material transversely_isotropic(double E1, double E2, double G12, double nu12, d
   require_finite(alpha2, "alpha2");
   require_density(density);
   if (!(nu23 > -1.0 && nu23 < 1.0))
-    throw std::invalid_argument("`nu23` must be in (-1, 1), got nu23=" + fmt(nu23));
+    throw std::invalid_argument("`nu23` must be in (-1, 1), got nu23=" + format_value(nu23));
   // Positive definiteness of the normal block of the compliance: det = e(1+nu23)(1-nu23-2 nu12^2 e), e = E2/E1.
   if (!(1.0 - nu23 - 2.0 * nu12 * nu12 * E2 / E1 > 0.0))
     throw std::invalid_argument("`nu12` is too large for a positive definite stiffness: need 1 - nu23 - 2 nu12^2 E2/E1 > 0, got nu12=" +
-                                fmt(nu12) + " (E1=" + fmt(E1) + ", E2=" + fmt(E2) + ", nu23=" + fmt(nu23) + ")");
+                                format_value(nu12) + " (E1=" + format_value(E1) + ", E2=" + format_value(E2) + ", nu23=" + format_value(nu23) + ")");
   const Eigen::Matrix3d R = rotation_from_axis(axis, "axis");
 
   // Compliance in the material frame, axis 1 along the fibre.
@@ -127,11 +123,11 @@ Material anisotropic(const Matrix6& C, const Vector6& alpha, const std::string& 
   const double scale = C.cwiseAbs().maxCoeff();
   if (!((C - C.transpose()).cwiseAbs().maxCoeff() <= 1e-9 * scale))
     throw std::invalid_argument("`C` must be symmetric, got max |C - C^T| = " +
-                                fmt((C - C.transpose()).cwiseAbs().maxCoeff()));
+                                format_value((C - C.transpose()).cwiseAbs().maxCoeff()));
   Eigen::SelfAdjointEigenSolver<Matrix6> eig(0.5 * (C + C.transpose()));
   if (!(eig.eigenvalues().minCoeff() > 0.0))
     throw std::invalid_argument("`C` must be positive definite, got smallest eigenvalue " +
-                                fmt(eig.eigenvalues().minCoeff()) + " GPa (use the void material for zero stiffness)");
+                                format_value(eig.eigenvalues().minCoeff()) + " GPa (use the void material for zero stiffness)");
   Material m;
   m.kind = MaterialKind::Anisotropic;
   m.name = name;

@@ -16,13 +16,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "voxtwin/detail/host_device.hpp"
 #include "voxtwin/fibres.hpp"
-
-#ifdef __CUDACC__
-#define VOXTWIN_HD __host__ __device__
-#else
-#define VOXTWIN_HD
-#endif
 
 namespace voxtwin::detail {
 
