@@ -57,12 +57,12 @@ class PlacementError(VoxtwinError, RuntimeError):
         self.target = target
 
 
-class PlacementWarning(UserWarning):
-    """Fibre placement stopped short of its target volume fraction (the twin holds what was placed)."""
-
-
 class VoxtwinWarning(UserWarning):
     """Base class of voxtwin's warnings (filter them with ``warnings.simplefilter``)."""
+
+
+class PlacementWarning(VoxtwinWarning):
+    """Fibre placement stopped short of its target volume fraction (the twin holds what was placed)."""
 
 
 class ThinFeatureWarning(VoxtwinWarning):

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import _core, _validate
 from .._progress import progress_bar
-from ..errors import InsufficientMemoryError
+from ..errors import InsufficientMemoryError, VoxtwinWarning
 from . import joints, transforms
 from .library import KINDS, Block, BlockLibrary
 from .module import Module
@@ -35,7 +35,7 @@ _DEFAULT_CACHE_BYTES = 256 * 2**20
 Item = Union[str, Block, Module, "Assembly"]
 
 
-class AssemblyWarning(UserWarning):
+class AssemblyWarning(VoxtwinWarning):
     """An assembly step that works but breaks a rule of seed 000 (e.g. a perpendicular joint)."""
 
 

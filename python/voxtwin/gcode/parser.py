@@ -22,13 +22,13 @@ from pathlib import Path
 import numpy as np
 
 from .. import _validate
-from ..errors import FileFormatError
+from ..errors import FileFormatError, VoxtwinWarning
 from .plan import UNKNOWN, PrintPlan, categorize
 
 __all__ = ["GcodeWarning", "read"]
 
 
-class GcodeWarning(UserWarning):
+class GcodeWarning(VoxtwinWarning):
     """A malformed G-code line skipped by ``read(..., errors="warn")``."""
 
 
