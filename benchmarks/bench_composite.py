@@ -1,13 +1,14 @@
 """Composite voxels: downsampling throughput, and fine vs coarse solves of the same fibre block.
 
     python benchmarks/bench_composite.py downsample [--size 256]
-    python benchmarks/bench_composite.py solve [--size 125] [--tol 1e-5]
+    python benchmarks/bench_composite.py solve [--size 125] [--voxel-size 3] [--tol 1e-5]
+    python benchmarks/bench_composite.py solve --size 267 --voxel-size 1.875   # the 0.5 mm block, 8-voxel fibres
 
 downsample: the C++ kernel alone (per-coarse-voxel fractions and normals; CPU on 1 and all
 threads, CUDA when a GPU is visible, transfers included), the whole ``composite_voxels``
 (kernel + table + laminates) and the majority vote, in fine voxels per second.
 
-solve: a fibre block of seed 000's size (125³ voxels; basalt in PLA, 10 vol%, from the unit-twin
+solve: a fibre block (seed 000: 125³ voxels of 4 µm; basalt in PLA, 10 vol%, from the unit-twin
 generator, cropped to 124³) homogenized on the fine grid, with composite voxels (factor 4) and
 with majority-vote downsampling. Each solve runs in its own process so that its peak memory is
 its own; errors are relative to the fine grid.
@@ -31,8 +32,8 @@ from voxtwin.composite import _stiffness_weights
 LIB = vt.material_library()
 MATERIALS = {0: LIB["pla"], 1: LIB["basalt_fibre"]}
 # Seed 000's building block: basalt fibres 15 µm x 100 µm, 10 vol%, along +X with a 15° spread.
-# At seed 000's 4 µm voxels they are 3.75 voxels across (below the 4 the downsampling needs:
-# composite_voxels warns); at 3 µm they are 5 voxels across.
+# At seed 000's 4 µm voxels they are 3.75 voxels across (just below the 4 the downsampling needs;
+# the feature check reads them as 4.0); at 3 µm 5 voxels, at 1.875 µm 8 voxels across.
 
 
 def fibre_block(size: int, voxel_size: float, seed: int) -> vt.UnitTwin:
