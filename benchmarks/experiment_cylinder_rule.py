@@ -32,7 +32,6 @@ FACTOR = 4
 
 _ROOT2 = np.sqrt(2.0)
 _MANDEL = np.array([1, 1, 1, _ROOT2, _ROOT2, _ROOT2])
-_PAIRS = [(0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1)]
 
 
 def to_mandel(C_voigt: np.ndarray) -> np.ndarray:
@@ -42,30 +41,6 @@ def to_mandel(C_voigt: np.ndarray) -> np.ndarray:
 def to_voigt(C_mandel: np.ndarray) -> np.ndarray:
     return C_mandel / np.outer(_MANDEL, _MANDEL)
 
-
-def _tensor(M: np.ndarray) -> np.ndarray:
-    """Mandel (..., 6, 6) → fourth-order (..., 3, 3, 3, 3)."""
-    T = np.zeros(M.shape[:-2] + (3, 3, 3, 3))
-    for I, (i, j) in enumerate(_PAIRS):
-        for J, (k, l) in enumerate(_PAIRS):
-            v = M[..., I, J] / (_MANDEL[I] * _MANDEL[J])
-            for a, b in {(i, j), (j, i)}:
-                for c, d in {(k, l), (l, k)}:
-                    T[..., a, b, c, d] = v
-    return T
-
-
-def _mandel(T: np.ndarray) -> np.ndarray:
-    M = np.empty(T.shape[:-4] + (6, 6))
-    for I, (i, j) in enumerate(_PAIRS):
-        for J, (k, l) in enumerate(_PAIRS):
-            M[..., I, J] = T[..., i, j, k, l] * _MANDEL[I] * _MANDEL[J]
-    return M
-
-
-def rotate(M: np.ndarray, R: np.ndarray) -> np.ndarray:
-    """Mandel stiffnesses (n, 6, 6) given in the frames R (n, 3, 3; columns = local axes in global)."""
-    return _mandel(np.einsum("nia,njb,nkc,nld,nabcd->nijkl", R, R, R, R, _tensor(M)))
 
 
 def eshelby_cylinder_z(nu: float) -> np.ndarray:
@@ -124,11 +99,16 @@ def dominant_instance(instances: np.ndarray) -> np.ndarray:
     return blocks[np.arange(blocks.shape[0]), best].reshape(tuple(c))
 
 
-def cylinder_table(twin: vt.UnitTwin, labels: np.ndarray, instances: np.ndarray, voxel_size: float,
+def turned(C_mandel: np.ndarray, alpha: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Voigt stiffnesses and CTEs given in the frames R (n, 3, 3), turned by the library's rotation."""
+    laws = [vt.Anisotropic(to_voigt(C), a).rotated(r) for C, a, r in zip(C_mandel, alpha, R)]
+    return np.array([m.C for m in laws]), np.array([m.alpha for m in laws])
+
+
+def cylinder_table(twin: vt.UnitTwin, cv: vt.CompositeVoxels, instances: np.ndarray, voxel_size: float,
                    reach: float) -> tuple[MaterialTable, int]:
-    cv = vt.composite_voxels(labels, FACTOR, materials=MATERIALS)
     base = cv.material_table(MATERIALS)
-    n = labels.shape[0]
+    n = instances.shape[0]
     c = n // FACTOR
     frac = cv.fractions(1).ravel()
     owner = dominant_instance(instances).ravel()
@@ -145,15 +125,16 @@ def cylinder_table(twin: vt.UnitTwin, labels: np.ndarray, instances: np.ndarray,
     radial = np.linalg.norm(p - along[:, None] * direction[i], axis=1)
     core = (radial < reach * FACTOR) & (np.abs(along) < half_length[i])
     cand, i = cand[core], i[core]
-    C_mt = rotate(mori_tanaka_cylinders_z(frac[cand]), frames(direction[i]))
+    C_local = mori_tanaka_cylinders_z(frac[cand])
+    C_cyl, alpha_cyl = turned(C_local, levin_alpha(C_local), frames(direction[i]))
     index = base.index.astype(np.int64).ravel()
     index[cand] = base.C.shape[0] + np.arange(cand.size)
-    if index.max() >= 65536:
+    if index.max() >= vt.composite.MAX_TABLE_ENTRIES:
         raise SystemExit("more table rows than a uint16 index can address: use a smaller block")
     table = MaterialTable(
         index.reshape(base.index.shape).astype(np.uint16),
-        np.concatenate([base.C, to_voigt(C_mt)]),
-        np.concatenate([base.alpha, levin_alpha(C_mt)]),
+        np.concatenate([base.C, C_cyl]),
+        np.concatenate([base.alpha, alpha_cyl]),
         base.phases,
         np.concatenate([base.label_of_entry, np.full(cand.size, -1, dtype=np.int64)]),
     )
@@ -188,8 +169,9 @@ def main() -> None:
     kw = dict(tol=1e-6, progress=False, device="cpu")
     coarse_h = FACTOR * args.voxel_size
     fine = vt.homogenize(labels, MATERIALS, args.voxel_size, **kw)
-    laminate = vt.homogenize(vt.composite_voxels(labels, FACTOR, materials=MATERIALS), MATERIALS, coarse_h, **kw)
-    table, n_cyl = cylinder_table(twin, labels, instances, args.voxel_size, args.reach)
+    cv = vt.composite_voxels(labels, FACTOR, materials=MATERIALS)
+    laminate = vt.homogenize(cv, MATERIALS, coarse_h, **kw)
+    table, n_cyl = cylinder_table(twin, cv, instances, args.voxel_size, args.reach)
     cylinder = vt.homogenize(_Table(table), MATERIALS, coarse_h, **kw)
 
     figures: dict[str, float] = {"voxel_size_um": args.voxel_size, "seed": args.seed, "reach": args.reach,
