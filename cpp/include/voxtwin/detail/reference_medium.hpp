@@ -88,6 +88,18 @@ VOXTWIN_HD inline T sym3_cofactors(const T K[6], T c[6]) {
   return (K[0] * c[0] + K[5] * c[1]) + K[4] * c[2];
 }
 
+/// Cofactors c and determinant of the acoustic tensor K0(k) = k . C0 . k of a real wave vector k
+/// (shared by the reduced-integration preconditioner and the basic scheme's Green operator).
+template <class T>
+VOXTWIN_HD inline T acoustic_cofactors(const T C0[36], const T k[3], T c[6]) {
+  T M[3][3];
+  for (int j = 0; j < 3; ++j)
+    for (int l = 0; l < 3; ++l) M[j][l] = k[j] * k[l];
+  T K[6];
+  acoustic_real(C0, M, K);
+  return sym3_cofactors(K, c);
+}
+
 /// w = f adj(K) v for complex v (f = scale / det gives scale K^-1 v).
 template <class T>
 VOXTWIN_HD inline void sym3_apply(const T c[6], T f, const Cplx<T> v[3], Cplx<T> w[3]) {
@@ -107,13 +119,8 @@ VOXTWIN_HD inline void precondition_reduced(const T C0[36], const T ih[3], AxisM
     r[0] = r[1] = r[2] = Cplx<T>{0, 0};
     return;
   }
-  T M[3][3];
-  for (int j = 0; j < 3; ++j)
-    for (int l = 0; l < 3; ++l) M[j][l] = k[j] * k[l];
-  T K[6];
-  acoustic_real(C0, M, K);
   T c[6];
-  const T det = sym3_cofactors(K, c);
+  const T det = acoustic_cofactors(C0, k, c);
   const Cplx<T> in[3] = {r[0], r[1], r[2]};
   sym3_apply(c, scale / det, in, r);
 }
@@ -202,13 +209,8 @@ VOXTWIN_HD inline void precondition_full(const T C0[36], const T ih[3], AxisMode
 /// engineering shears.
 template <class T>
 VOXTWIN_HD inline void green_basic(const T C0[36], const T xi[3], Cplx<T> tau[6]) {
-  T M[3][3];
-  for (int j = 0; j < 3; ++j)
-    for (int l = 0; l < 3; ++l) M[j][l] = xi[j] * xi[l];
-  T K[6];
-  acoustic_real(C0, M, K);
   T c[6];
-  const T idet = T(1) / sym3_cofactors(K, c);
+  const T idet = T(1) / acoustic_cofactors(C0, xi, c);
   // v = tau xi (traction of the polarization on planes normal to xi), w = K0^-1 v.
   const Cplx<T> v[3] = {cadd(cadd(cscale(tau[0], xi[0]), cscale(tau[5], xi[1])), cscale(tau[4], xi[2])),
                         cadd(cadd(cscale(tau[5], xi[0]), cscale(tau[1], xi[1])), cscale(tau[3], xi[2])),
