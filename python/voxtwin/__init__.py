@@ -52,6 +52,7 @@ from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
 from . import gcode
 from .simulate import Homogenization, Solution, homogenize, solve
 from . import pipeline
+from . import growth
 
 __version__: str = _core.__version__
 
@@ -133,6 +134,7 @@ __all__ = [
     "stacking",
     "gcode",
     "pipeline",
+    "growth",
     "PlacementError",
     "PlacementWarning",
     "VoxtwinWarning",
