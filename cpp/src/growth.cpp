@@ -55,7 +55,11 @@ class Grower {
     full_.assign(words_, ~0ull);
     if (nb_ % 64) full_[words_ - 1] = (1ull << (nb_ % 64)) - 1;
     group_size_.assign(ng_, 0);
-    for (int b = 0; b < nb_; ++b) ++group_size_[rules.group[b]];
+    gmask_.assign(static_cast<std::size_t>(ng_) * words_, 0);
+    for (int b = 0; b < nb_; ++b) {
+      ++group_size_[rules.group[b]];
+      gmask_[static_cast<std::size_t>(rules.group[b]) * words_ + b / 64] |= 1ull << (b % 64);
+    }
     region_size_.assign(n_regions_, 0);
     for (std::int64_t c = 0; c < n_; ++c)
       if (region_[c] >= 0) ++region_size_[region_[c]];
@@ -113,17 +117,31 @@ class Grower {
     }
   }
 
+  /// Probability mass of the blocks in d (& mask, when given) under the weights gw_.
+  double mass(const std::uint64_t* d, const std::uint64_t* mask, const double* weights) const {
+    double m = 0.0;
+    for (int g = 0; g < ng_; ++g) {
+      const std::uint64_t* gm = &gmask_[static_cast<std::size_t>(g) * words_];
+      std::int64_t count = 0;
+      for (int w = 0; w < words_; ++w) count += __builtin_popcountll(d[w] & gm[w] & (mask ? mask[w] : ~0ull));
+      m += static_cast<double>(count) * weights[g];
+    }
+    return m;
+  }
+
+  /// Shannon entropy of the cell's admissible blocks under its region's corrected weights.
   double entropy(std::int64_t c) {
     group_weights(region_[c], gw_);
     double s = 0.0, slogs = 0.0;
     const std::uint64_t* d = dom(c);
-    for (int w = 0; w < words_; ++w)
-      for (std::uint64_t bits = d[w]; bits; bits &= bits - 1) {
-        const int b = w * 64 + __builtin_ctzll(bits);
-        const double p = gw_[rules_.group[b]];
-        s += p;
-        slogs += p * std::log(p);
-      }
+    for (int g = 0; g < ng_; ++g) {
+      const std::uint64_t* gm = &gmask_[static_cast<std::size_t>(g) * words_];
+      std::int64_t count = 0;
+      for (int w = 0; w < words_; ++w) count += __builtin_popcountll(d[w] & gm[w]);
+      const double p = gw_[g];
+      s += static_cast<double>(count) * p;
+      slogs += static_cast<double>(count) * p * std::log(p);
+    }
     return s > 0.0 ? std::log(s) - slogs / s : -1.0;  // an empty domain comes first: it is a contradiction
   }
 
@@ -165,31 +183,40 @@ class Grower {
   }
 
   /// Picks a block for c among those that leave every empty neighbour a choice; -1 if none.
+  /// A candidate's weight is its group's corrected probability times, per empty neighbour, the
+  /// share of that neighbour's weighted choices it keeps: a one-step look-ahead that steers away
+  /// from placements forcing neighbours into blocks already over their target count.
   int choose(std::int64_t c) {
-    group_weights(region_[c], gw_);
-    cand_.clear();
-    cum_.clear();
-    double total = 0.0;
     std::int64_t nbr[kGrowthFaces];
     for (int f = 0; f < kGrowthFaces; ++f) {
       const std::int64_t q = neighbour(c, f);
       nbr[f] = (q >= 0 && state_[q] == kEmpty) ? q : -1;
     }
+    double before[kGrowthFaces] = {};
+    nbw_.resize(static_cast<std::size_t>(kGrowthFaces) * ng_);
+    for (int f = 0; f < kGrowthFaces; ++f)
+      if (nbr[f] >= 0) {
+        group_weights(region_[nbr[f]], gw_);
+        std::copy(gw_.begin(), gw_.end(), nbw_.begin() + static_cast<std::ptrdiff_t>(f) * ng_);
+        before[f] = mass(dom(nbr[f]), nullptr, &nbw_[static_cast<std::size_t>(f) * ng_]);
+      }
+    cand_.clear();
+    cum_.clear();
+    double total = 0.0;
     const std::uint64_t* d = dom(c);
+    std::vector<double>& own = gw_own_;
+    group_weights(region_[c], own);
     for (int w = 0; w < words_; ++w)
       for (std::uint64_t bits = d[w]; bits; bits &= bits - 1) {
         const int b = w * 64 + __builtin_ctzll(bits);
-        bool ok = true;
-        for (int f = 0; f < kGrowthFaces && ok; ++f) {
+        double weight = own[rules_.group[b]];
+        for (int f = 0; f < kGrowthFaces && weight > 0.0; ++f) {
           if (nbr[f] < 0) continue;
-          const std::uint64_t* dq = dom(nbr[f]);
-          const std::uint64_t* a = allow(f, b);
-          bool any = false;
-          for (int v = 0; v < words_ && !any; ++v) any = (dq[v] & a[v]) != 0;
-          ok = any;
+          const double kept = mass(dom(nbr[f]), allow(f, b), &nbw_[static_cast<std::size_t>(f) * ng_]);
+          weight = kept > 0.0 ? weight * (kept / before[f]) : 0.0;
         }
-        if (!ok) continue;
-        total += gw_[rules_.group[b]];
+        if (weight <= 0.0) continue;
+        total += weight;
         cand_.push_back(b);
         cum_.push_back(total);
       }
@@ -272,6 +299,7 @@ class Grower {
     counts_.assign(static_cast<std::size_t>(n_regions_) * ng_, 0);
     filled_.assign(n_regions_, 0);
     gw_.assign(ng_, 0.0);
+    gw_own_.assign(ng_, 0.0);
     heap_ = decltype(heap_)();
     remaining_ = 0;
     for (std::int64_t c = 0; c < n_; ++c) remaining_ += state_[c] == kEmpty;
@@ -308,12 +336,12 @@ class Grower {
   int nb_ = 0, ng_ = 0, words_ = 1;
   std::int64_t n_ = 0, remaining_ = 0, scan_ = 0, max_repairs_ = 0;
   std::uint64_t key_ = 0, counter_ = 0;
-  std::vector<std::uint64_t> allow_, full_, domain_;
+  std::vector<std::uint64_t> allow_, full_, domain_, gmask_;
   std::vector<int> group_size_;
   std::vector<std::int64_t> region_size_, counts_, filled_;
   std::vector<std::int32_t> state_;
   std::vector<std::uint32_t> stamp_;
-  std::vector<double> gw_, cum_;
+  std::vector<double> gw_, gw_own_, nbw_, cum_;
   std::vector<int> cand_;
   std::priority_queue<HeapEntry, std::vector<HeapEntry>, std::greater<HeapEntry>> heap_;
 };

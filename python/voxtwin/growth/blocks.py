@@ -49,14 +49,13 @@ def strut_block(arms: tuple[str, ...], block_voxels: int, d: float = 0.2, *, sol
         raise ValueError(f"`d`={d} leaves no voxel in the kernel at block_voxels={n}; raise either")
     pos, neg = centre > 0, centre < 0
     solid = np.zeros((n, n, n), dtype=bool)
-    cx, cy, cz = np.ix_(core, core, core)
-    solid[cx, cy, cz] = True
+    solid |= core[:, None, None] & core[None, :, None] & core[None, None, :]
     along = {"+": core | pos, "-": core | neg}
     for arm in arms:
         sign, axis = arm[0], "xyz".index(arm[1])
         masks = [core, core, core]
         masks[axis] = along[sign]
-        solid |= np.logical_and.reduce(np.ix_(*masks))  # type: ignore[arg-type]
+        solid |= masks[0][:, None, None] & masks[1][None, :, None] & masks[2][None, None, :]
     return np.where(solid, np.uint8(solid_label), np.uint8(void_label)).astype(np.uint8)
 
 
