@@ -120,7 +120,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--hvg", help="checkout of Heterogeneous-Virtual-Growth (never committed here)")
     ap.add_argument("--hvg-python", default="python3", help="interpreter of the environment HVG is installed in")
-    ap.add_argument("--hvg-cells", type=int, nargs="+", default=[512, 1000, 2197, 4096])
+    ap.add_argument("--hvg-cells", type=int, nargs="+", default=[343, 512, 1000, 1728])
     ap.add_argument("--surrogate", action="store_true", help="also time the surrogate database")
     args = ap.parse_args()
     rates = bench_voxtwin()
