@@ -13,7 +13,8 @@ void bind_growth(py::module_& m) {
       "grow",
       [](py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast> allowed,
          py::array_t<std::int32_t, py::array::c_style | py::array::forcecast> group, int n_groups,
-         const std::array<std::int64_t, 3>& shape, py::array_t<std::int32_t, py::array::c_style | py::array::forcecast> region,
+         const std::array<std::int64_t, 3>& shape,
+         py::array_t<std::int32_t, py::array::c_style | py::array::forcecast> region,
          py::array_t<double, py::array::c_style | py::array::forcecast> frequency, std::uint64_t seed, bool periodic,
          std::int64_t max_repairs, int max_restarts) {
         GrowthRules rules;
