@@ -53,6 +53,7 @@ from . import gcode
 from .simulate import Homogenization, Solution, homogenize, solve
 from . import pipeline
 from . import growth
+from . import design
 
 __version__: str = _core.__version__
 
@@ -135,6 +136,7 @@ __all__ = [
     "gcode",
     "pipeline",
     "growth",
+    "design",
     "PlacementError",
     "PlacementWarning",
     "VoxtwinWarning",
