@@ -79,7 +79,9 @@ def _run(args: argparse.Namespace) -> int:
         if lib is None:
             raise ValueError("writing voxels needs the blocks: pass --library with a rules JSON file")
         asm = Assembly.from_layout(lib, layout, seed=args.seed)
-        asm.to_zarr(out, progress=not args.quiet, overwrite=args.overwrite)
+        # chunks of a few blocks, not one block each: grown grids hold many small blocks
+        chunks = tuple(args.chunks) if args.chunks else tuple(min(n, 128) for n in asm.shape)
+        asm.to_zarr(out, chunks=chunks, progress=not args.quiet, overwrite=args.overwrite)
         report["zarr"] = str(out)
         report["voxels"] = list(asm.shape)
     print(json.dumps(report) if args.json else "\n".join(f"{k:20s} {v}" for k, v in report.items()))
@@ -107,6 +109,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     p.add_argument("--block-voxels", type=int, default=10, help="voxels per block edge for 'basic' (default 10)")
     p.add_argument("--voxel-size", type=float, default=150.0, help="µm per voxel for 'basic' (default 150)")
     p.add_argument("--strut", type=float, default=0.2, help="strut width / block edge for 'basic' (default 0.2)")
+    p.add_argument("--chunks", type=int, nargs=3, default=None, metavar=("X", "Y", "Z"),
+                   help="zarr chunk shape in voxels (default up to 128 per axis)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing zarr store")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
