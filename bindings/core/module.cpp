@@ -15,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   voxtwin::bind::bind_elasticity(m);
   voxtwin::bind::bind_laminate(m);
   voxtwin::bind::bind_composite_voxels(m);
+  voxtwin::bind::bind_growth(m);
 }

@@ -11,4 +11,5 @@ void bind_fibres(pybind11::module_& m);
 void bind_elasticity(pybind11::module_& m);
 void bind_laminate(pybind11::module_& m);
 void bind_composite_voxels(pybind11::module_& m);
+void bind_growth(pybind11::module_& m);
 }  // namespace voxtwin::bind

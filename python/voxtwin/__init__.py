@@ -52,6 +52,8 @@ from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
 from . import gcode
 from .simulate import Homogenization, Solution, homogenize, solve
 from . import pipeline
+from . import growth
+from . import design
 
 __version__: str = _core.__version__
 
@@ -133,6 +135,8 @@ __all__ = [
     "stacking",
     "gcode",
     "pipeline",
+    "growth",
+    "design",
     "PlacementError",
     "PlacementWarning",
     "VoxtwinWarning",

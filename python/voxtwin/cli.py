@@ -371,6 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--json", action="store_true", help="print JSON")
     sim.add_argument("--quiet", action="store_true", help="no progress bars")
     sim.set_defaults(func=_cmd_simulate)
+
+    from .growth.command import add_parser as _add_grow
+    _add_grow(sub)
     return parser
 
 

@@ -6,6 +6,7 @@
 #include "voxtwin/elasticity.hpp"
 #include "voxtwin/errors.hpp"
 #include "voxtwin/fibres.hpp"
+#include "voxtwin/growth.hpp"
 #include "voxtwin/laminate.hpp"
 #include "voxtwin/materials.hpp"
 #include "voxtwin/parallel.hpp"

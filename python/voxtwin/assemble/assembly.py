@@ -373,6 +373,23 @@ class Assembly:
         return asm
 
     @classmethod
+    def from_layout(cls, library: BlockLibrary, layout: Any, **kwargs: Any) -> Assembly:
+        """An assembly from a grown layout (``voxtwin.growth.grow``): any object with ``blocks``
+        (int grid of ids, -1 = air), ``library_blocks`` (library block name per id) and
+        ``transforms`` (turn code per id). ``kwargs`` go to the constructor."""
+        try:
+            ids, names, codes = np.asarray(layout.blocks), list(layout.library_blocks), np.asarray(layout.transforms)
+        except AttributeError as exc:
+            raise TypeError(f"`layout` must have blocks, library_blocks and transforms (a voxtwin.growth.Layout), "
+                            f"got {type(layout).__name__}") from exc
+        missing = sorted({n for n in names if n not in library})
+        if missing:
+            raise ValueError(f"the layout uses blocks the library lacks: {missing}; library: {library.names}")
+        table = np.array([library.id(n) for n in names] + [-1], dtype=np.int32)
+        code_table = np.append(codes.astype(np.uint8), np.uint8(0))
+        return cls.from_ids(library, table[ids], code_table[ids], **kwargs)
+
+    @classmethod
     def stacked(cls, library: BlockLibrary, sequence: Sequence[float] | str = "helicoidal",
                 layer_shape: Sequence[int] = (4, 4), axis: str = "z", **kwargs: Any) -> Assembly:
         """A stack of layers, one per angle of ``sequence`` (see ``stacking``), each

@@ -1,0 +1,148 @@
+"""Virtual growth (seed 002): cells grown per second, side by side with the authors' code; surrogate database.
+
+    python benchmarks/bench_growth.py [--hvg PATH] [--hvg-python PY] [--hvg-cells 1000 4096 ...] [--surrogate]
+
+Case 1 (voxtwin): the seed's four blocks (cross, arrow, corner, line with their 24 turned
+variants) grown with a uniform ξ on 1e4, 1e5 and 1e6 cells (entropy heap, bitsets, C++).
+Case 2 (Heterogeneous-Virtual-Growth, the authors' released code, https://github.com/jiayingqi/
+Heterogeneous-Virtual-Growth): its own `virtual_growth.main.main` on the same four blocks
+(its names cross, t, corner, line) and ξ, restarting after a contradiction as its script
+does, run from a checkout given by --hvg in its own
+environment (--hvg-python; numpy, scipy, tqdm, pytz), plotting off. It rescans every cell at
+every step (O(n) per step, O(n²) in all), so it is timed at the sizes it finishes in minutes
+and its cells/s at 1e5 and 1e6 are extrapolated from the fitted power law t = a n^b, marked as such.
+Case 3 (--surrogate): the ξ → C surrogate database of the tests (growth + FFT homogenization).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+import voxtwin as vt
+from _harness import record
+
+HVG_TRIES = 50  # the released script allows 10; more so that larger grids finish
+GRIDS = {1e4: (25, 20, 20), 1e5: (50, 50, 40), 1e6: (100, 100, 100)}
+
+HVG_DRIVER = r"""
+import sys, time, types, numpy as np
+sys.path.insert(0, {path!r})
+try:
+    import pyvista  # noqa: F401  (only its plotting uses it; plotting is off)
+except ImportError:
+    sys.modules["pyvista"] = types.ModuleType("pyvista")
+from virtual_growth.main import main
+n = {n}
+shape = {shape}
+t0 = time.perf_counter()
+out = main((1, 1, 1), shape, ["cross", "t", "corner", "line"], np.full((1, 4), 0.25), d=0.2, m=1.0, n=0,
+           periodic=False, num_tries={tries}, print_frequency=False, make_figure=False, make_gif=False,
+           data_path={path!r} + "/virtual_growth_data/3d/", save_mesh=False)
+print("HVG_SECONDS", time.perf_counter() - t0, "COMPLETE", out != 0)
+"""
+
+
+def bench_voxtwin() -> dict[float, float]:
+    lib = vt.growth.basic_blocks()
+    rules = vt.growth.AdjacencyRules.from_library(lib)
+    rates = {}
+    for n, grid in GRIDS.items():
+        vt.growth.grow(rules, (8, 8, 8), [0.25] * 4, seed=0)  # warm caches
+        t0, c0 = time.perf_counter(), time.process_time()
+        layout = vt.growth.grow(rules, grid, [0.25] * 4, seed=1)
+        dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+        cells = int(np.prod(grid))
+        rates[n] = cells / dt
+        record(f"growth_voxtwin_{cells}", {"cells": cells, "seconds": round(dt, 4), "cpu_s": round(cpu, 4),
+                                           "cells_per_s": round(cells / dt),
+                                           "restarts": layout.restarts, "violations": layout.violations(),
+                                           "max_freq_error": round(float(np.abs(layout.frequencies()
+                                                                                - layout.targets).max()), 4)})
+    return rates
+
+
+def cube_shape(n: int) -> tuple[int, int, int]:
+    e = round(n ** (1 / 3))
+    return (e, e, max(1, round(n / (e * e))))
+
+
+def bench_hvg(path: str, python: str, sizes: list[int]) -> dict[int, float]:
+    times = {}
+    for n in sizes:
+        shape = cube_shape(n)
+        cells = int(np.prod(shape))
+        code = HVG_DRIVER.format(path=str(Path(path).resolve()), n=cells, shape=shape, tries=HVG_TRIES)
+        proc = subprocess.run([python, "-c", code], cwd=path, capture_output=True, text=True)
+        line = [ln for ln in proc.stdout.splitlines() if ln.startswith("HVG_SECONDS")]
+        if proc.returncode != 0 or not line:
+            record(f"growth_hvg_{cells}", {"cells": cells, "failed": proc.stderr[-400:]})
+            continue
+        words = line[0].split()
+        dt, complete = float(words[1]), words[3] == "True"
+        failed_tries = proc.stdout.count("No admissible blocks")
+        # cells/s counts the cells of the finished layout over the whole time, failed tries included
+        record(f"growth_hvg_{cells}", {"cells": cells, "seconds": round(dt, 3), "cells_per_s": round(cells / dt, 1),
+                                       "measured": True, "complete": complete, "failed_tries": failed_tries})
+        if complete:
+            times[cells] = dt
+    return times
+
+
+def extrapolate(times: dict[int, float], rates: dict[float, float]) -> None:
+    if len(times) < 2:
+        return
+    n = np.array(sorted(times))
+    t = np.array([times[k] for k in n])
+    b, log_a = np.polyfit(np.log(n), np.log(t), 1)
+    for target in (1e4, 1e5, 1e6):
+        if any(abs(k - target) / target < 0.05 for k in n):
+            continue
+        est = math.exp(log_a) * target**b
+        record(f"growth_hvg_{int(target)}_extrapolated",
+               {"cells": int(target), "seconds": round(est, 1), "cells_per_s": round(target / est, 2),
+                "measured": False, "exponent": round(float(b), 3), "from_cells": [int(k) for k in n],
+                "voxtwin_speedup": round(rates[target] / (target / est)) if target in rates else None})
+
+
+def bench_surrogate() -> None:
+    """The whole simplex (every ξ_i >= 0.05), 14 combinations × 3 specimens of 6³ blocks at 4 voxels."""
+    from voxtwin.design import fit_surrogate
+
+    lib = vt.growth.basic_blocks(block_voxels=4, voxel_size=375.0, d=0.5)
+    rules = vt.growth.AdjacencyRules.from_library(lib)
+    cpu = time.process_time()
+    sur = fit_surrogate(lib, rules, combinations=14, specimens=3, specimen_blocks=6, progress=False)
+    spread = np.linalg.norm(sur.C_spread, axis=(1, 2)) / np.linalg.norm(sur.C, axis=(1, 2))
+    record("growth_surrogate_database", {"combinations": len(sur.xi), "specimens": 3, "specimen_blocks": 6,
+                                         "voxels_per_specimen": 24**3, "solver_tol": 1e-3,
+                                         "build_s": round(sur.build_seconds, 1),
+                                         "build_cpu_s": round(time.process_time() - cpu, 1),
+                                         "heldout_rel_error": [round(float(e), 4) for e in sur.test_error],
+                                         "specimen_scatter_max": round(float(spread.max()), 3)})
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--hvg", help="checkout of Heterogeneous-Virtual-Growth (never committed here)")
+    ap.add_argument("--hvg-python", default="python3", help="interpreter of the environment HVG is installed in")
+    ap.add_argument("--hvg-cells", type=int, nargs="+", default=[216, 343, 512, 729, 1000])
+    ap.add_argument("--surrogate", action="store_true", help="also time the surrogate database")
+    ap.add_argument("--skip-voxtwin", action="store_true", help="only the other cases")
+    args = ap.parse_args()
+    rates = {} if args.skip_voxtwin else bench_voxtwin()
+    if args.hvg:
+        extrapolate(bench_hvg(args.hvg, args.hvg_python, args.hvg_cells), rates)
+    if args.surrogate:
+        bench_surrogate()
+    print(json.dumps({"voxtwin_cells_per_s": {str(int(k)): round(v) for k, v in rates.items()}}))
+
+
+if __name__ == "__main__":
+    main()
