@@ -185,6 +185,7 @@ def plot_phase_histograms(solution: Solution, quantity: str = "stress", componen
         if values.size:
             values = values * scale
             ax.hist(values, bins=bins, histtype="step", density=True, label=f"{name} (mean {values.mean():.3g})")
+    ax.locator_params(axis="x", nbins=6)  # strains such as -0.0025 need room
     ax.set_xlabel(f"{quantity} {component}{unit}")
     ax.set_ylabel("probability density" + (f" (1/{unit.strip(' ()')})" if unit else ""))
     ax.legend(fontsize="small")

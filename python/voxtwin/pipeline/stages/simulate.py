@@ -119,7 +119,7 @@ def run(ctx: Context) -> Outcome:
     axes[0].set(xlabel="layer", ylabel="layer modulus (GPa)", title="modulus per stacking layer")
     axes[1].set(xlabel="layer", ylabel="orientation tensor", title="fibre orientation per layer", ylim=(0, 1))
     for a in axes:  # below the axes: inside they hid the curves
-        a.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
+        a.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
     out.figures.append(ctx.figure("layer_profiles", fig))
 
     if s["fields"] and first_model is not None:
