@@ -50,18 +50,19 @@ def measure(size: str, out: Path, *, resume: bool = False) -> dict[str, object]:
     from voxtwin._backend import backend_info
     from voxtwin.pipeline import demo_config, run
 
+    dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))  # the code that runs, not what follows
+    commit = _git("rev-parse", "--short", "HEAD") + (" (with uncommitted changes)" if dirty else "")
     load_before = os.getloadavg()
     start = time.perf_counter()
     run_dir = run(demo_config(size, output=str(out)), resume=resume, progress=False)
     total = time.perf_counter() - start
     load_after = os.getloadavg()
-    dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
     return {
         "size": size,
         "simulation": run_dir.read_json("simulation"),
         "stages": {rec.name: rec.seconds for rec in run_dir.steps()},
         "total_s": total,
-        "commit": _git("rev-parse", "--short", "HEAD") + (" (with uncommitted changes)" if dirty else ""),
+        "commit": commit,
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": _cpu(),
         "cores": os.cpu_count(),

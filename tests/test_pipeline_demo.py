@@ -16,6 +16,7 @@ import pytest
 
 import voxtwin as vt
 from voxtwin.pipeline import RunDir, demo_config, run, write_report
+from voxtwin.pipeline.config import dumps
 from voxtwin.cli import main as cli_main
 from voxtwin.pipeline.stages import STAGES
 
@@ -225,3 +226,25 @@ def test_readme_figures_come_from_a_run(small_run: RunDir) -> None:
     assert "load average" in block and "cores" in block and "commit" in block
     readme = (ROOT / "README.md").read_text()
     assert readme.count(readme_figures.BEGIN) == 1 and readme.count(readme_figures.END) == 1
+
+
+IOU_MARGIN = 0.05  # issue 14: the automatic path within 0.05 of the simulated strokes' IoU per class, or a warning
+
+
+def test_cli_run_with_automatic_strokes_is_as_good_as_the_demo_or_warns(small_run: RunDir, tmp_path: Path) -> None:
+    """`voxtwin run` of the small demo's scan with `annotations = "auto"` (no person, no truth): per class
+    within IOU_MARGIN of the demo's simulated-strokes IoU, or a SegmentationWarning on the terminal."""
+    config = json.loads(json.dumps(small_run.info["config"]))
+    config["segmentation"].update({"annotations": "auto", "rounds": 1})
+    config["run"]["output"] = str(tmp_path / "auto")
+    (tmp_path / "auto.toml").write_text(dumps(config))
+    code, stdout, stderr = cli(["run", str(tmp_path / "auto.toml"), "--stop-after", "segment", "--quiet"], tmp_path)
+    assert code == 0, stderr
+    assert "[1/2] scan ...\n[2/2] segment ...\n" in stdout
+    summary = RunDir(tmp_path / "auto", create=False).record("segment").summary  # type: ignore[union-attr]
+    assert min(summary["automatic stroke voxels per phase"].values()) > 0
+    auto = summary["IoU vs truth (matrix, fibre, void)"]
+    demo = small_run.record("segment").summary["IoU vs truth (matrix, fibre, void)"]  # type: ignore[union-attr]
+    short = [c for c in range(3) if auto[c] < demo[c] - IOU_MARGIN]
+    if short:
+        assert "SegmentationWarning" in stderr, (auto, demo)

@@ -363,9 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="the whole workflow on the built-in example, with an HTML report",
                           epilog=EPILOG)
-    demo.add_argument("--out", help="run folder (default runs/demo)")
+    demo.add_argument("--out", help="run folder (default runs/demo, or runs/demo-small with --size small)")
     demo.add_argument("--size", choices=("full", "small"), default="full",
-                      help="full (about 5 minutes on 2 cores) or small (about a minute)")
+                      help="full (the README's figures and measured time) or small (a reduced size, a few times "
+                      "faster; writes runs/demo-small)")
     demo.add_argument("--fresh", action="store_true", help="redo every stage instead of resuming")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(func=_cmd_demo)

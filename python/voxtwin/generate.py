@@ -82,8 +82,8 @@ def _positive_support(name: str, dist: Distribution) -> Distribution:
     low, high = dist.support
     if isinstance(dist, LogNormal) and low >= 0:
         return dist  # its values are > 0 whatever the lower bound
-    if isinstance(dist, Normal) and dist.std > 0 and low <= 0 < high:
-        below = dist.cdf(0.0)
+    if isinstance(dist, Normal) and dist.std > 0 and low <= 0 < high and dist.cdf(0.0) < 0.5:
+        below = dist.cdf(0.0)  # most of it above 0: a size with a tail to cut, not a mistake
         if below >= NEGLIGIBLE_MASS:
             warnings.warn(f"`{name}` = {dist!r} has {below:.3g} of its probability at or below 0 µm; it is "
                           "truncated at 0 (give `low` to choose the bound)", DistributionWarning, stacklevel=4)
