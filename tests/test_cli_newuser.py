@@ -110,6 +110,13 @@ def test_simulate_prints_the_cte_in_engineering_notation(capsys: pytest.CaptureF
     assert "0. " not in line
 
 
+def test_engineering_notation() -> None:
+    from voxtwin._console import engineering
+
+    assert engineering([5.057e-05, -8.1806e-09, 0.0, 999.96e-6, 1.0, 12345.0]) == \
+        "[50.6e-6, -8.18e-9, 0, 1.00e-3, 1.00, 12.3e3]"
+
+
 def test_small_stresses_are_plotted_in_mpa() -> None:
     pytest.importorskip("matplotlib")
     import matplotlib

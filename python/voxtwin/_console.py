@@ -51,14 +51,12 @@ def stage_printer(shown: set[str], stream: TextIO | None = None) -> Any:
 def engineering(values: Sequence[float] | float, digits: int = 3) -> str:
     """Numbers in engineering notation (exponent a multiple of 3), e.g. 5.02e-05 -> '50.2e-6'."""
     if isinstance(values, (int, float)):
-        x = float(values)
+        x = float(f"{float(values):.{digits - 1}e}")  # rounded to `digits` significant digits first
         if x == 0.0 or not math.isfinite(x):
             return f"{x:g}" if x else "0"
-        exp = int(math.floor(math.log10(abs(x)) / 3) * 3)
-        mant = x / 10.0**exp
-        if round(abs(mant), digits - 1 - int(math.floor(math.log10(abs(mant))))) >= 1000:  # 999.95 -> 1.00e3
-            exp, mant = exp + 3, mant / 1000.0
-        text = f"{mant:.{max(digits - 1 - int(math.floor(math.log10(abs(mant)))), 0)}f}"
+        power = int(math.floor(math.log10(abs(x))))
+        exp = (power // 3) * 3
+        text = f"{x / 10.0**exp:.{max(digits - 1 - (power - exp), 0)}f}"
         return text if exp == 0 else f"{text}e{exp}"
     return "[" + ", ".join(engineering(float(v), digits) for v in values) + "]"
 

@@ -109,12 +109,12 @@ def _read_labels(path: str) -> object:
 
 
 def _cmd_segment(args: argparse.Namespace) -> int:
+    import warnings
+    from pathlib import Path
+
     import numpy as np
 
     import voxtwin
-
-    import warnings
-    from pathlib import Path
 
     if Path(args.out).exists() and not args.overwrite:  # before reading or segmenting anything
         raise ValueError(f"`OUT` {args.out} exists; pass --overwrite to replace it")
