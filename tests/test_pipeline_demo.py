@@ -124,6 +124,7 @@ def test_outputs_exist_and_the_report_embeds_the_figures(small_run: RunDir) -> N
 
 def test_a_finished_run_resumes_without_redoing_work(small_run: RunDir, monkeypatch: pytest.MonkeyPatch) -> None:
     config = json.loads(json.dumps(small_run.info["config"]))
+    config["run"]["output"] = str(small_run.path)  # the CLI wrote it relative to the folder it ran in
     for stage in STAGES:
         monkeypatch.setattr(stage, "run", lambda ctx, _n=stage.NAME: pytest.fail(f"stage {_n} ran again"))
     again = run(config, progress=False)
