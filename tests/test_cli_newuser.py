@@ -64,7 +64,7 @@ def test_automatic_segmentation_self_check_warns_when_it_disagrees(builtin: tupl
     bloated = truth.copy()
     bloated[ndimage.binary_dilation(truth == VOID, iterations=2)] = VOID  # pores two voxels too wide: void 0.08, as
     with pytest.warns(vt.SegmentationWarning,  # the U-Net made from the old automatic strokes
-                      match=r"disagrees with the grey values \(void 0\.0[6-9]\d against 0\.03"):
+                      match=r"disagrees with the grey values \(void 0\.0[6-9]\d against 0\.02"):
         _check_fractions(grey, bloated, 3, Outcome())
 
 
