@@ -19,7 +19,9 @@ NAME = "segment"
 DEPENDS = ("scan",)
 
 MIN_STROKE_VOXELS = 200  # fewer automatic stroke voxels than this teach the U-Net too little of a class
-FRACTION_SLACK = (0.01, 0.3)  # a class's fraction may differ from the grey-value estimate by 0.01 + 30 %
+FRACTION_SLACK = (0.005, 0.25)  # a class's fraction may differ from the grey-value estimate by 0.005 + 25 %
+# (on the built-in example the estimate is within 0.008 of the true fractions; the U-Net on automatic
+# strokes overshot the pores by 0.012 and the fibres by 0.042)
 
 
 def settings(config: dict[str, Any]) -> dict[str, Any]:
