@@ -92,7 +92,7 @@ def test_plots_draw_the_rose_and_the_fields() -> None:
                    device="cpu", progress=False)
     ax = analysis.plot_field_slice(sol, "stress", "zz", axis="z", index=3)
     image = ax.get_images()[0].get_array()
-    assert np.allclose(image, sol.stress[2, :, :, 3].T)
+    assert np.allclose(image, 1000.0 * sol.stress[2, :, :, 3].T)  # stresses below 0.1 GPa are shown in MPa
     plt.close(ax.figure)
     ax = analysis.plot_phase_histograms(sol, "stress", "zz", labels={0: "matrix", 1: "fibre"})
     assert len(ax.patches) == 2

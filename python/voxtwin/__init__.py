@@ -143,3 +143,7 @@ __all__ = [
     "ThinFeatureWarning",
     "NormalResolutionWarning",
 ]
+
+from .errors import DistributionWarning, SegmentationWarning  # noqa: E402  (issue 14)
+
+__all__ += ["DistributionWarning", "SegmentationWarning"]

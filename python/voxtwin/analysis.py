@@ -107,22 +107,29 @@ def _pyplot() -> Any:
     return plt
 
 
+SMALL_STRESS_GPA = 0.1
+"""Below this magnitude (GPa) stresses are plotted in MPa."""
+
+
 def plot_modulus_rose(C: np.ndarray | Mapping[str, np.ndarray], plane: str = "xy", n: int = 360,
                       ax: Axes | None = None) -> Axes:
     """Polar plot of the Young's modulus rose in ``plane``; ``C`` a 6×6 or ``{name: C}`` to overlay several.
 
-    The legend gives A_E of each curve.
+    The legend (below the rose, clear of the curves) gives A_E of each curve; each curve has its own
+    line style, so nearly equal roses (helicoidal and quasi-isotropic) stay visible on top of each other.
     """
     plt = _pyplot()
     if ax is None:
         _, ax = plt.subplots(subplot_kw={"projection": "polar"})
     curves = C.items() if isinstance(C, Mapping) else [("", C)]
-    for name, Ci in curves:
+    styles = ("-", "--", ":", "-.")
+    for i, (name, Ci) in enumerate(curves):
         theta, E = modulus_rose(Ci, plane, n)
         label = f"{name} (A_E = {E.max() / E.min():.2f})".strip()
-        ax.plot(np.append(theta, theta[0]), np.append(E, E[0]), label=label)
+        ax.plot(np.append(theta, theta[0]), np.append(E, E[0]), styles[i % len(styles)], label=label,
+                linewidth=2.2 if i == 0 else 1.6)
     ax.set_title(f"Young's modulus in the {plane} plane (GPa)")
-    ax.legend(loc="lower left", bbox_to_anchor=(0.8, 0.9), fontsize="small")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), fontsize="small", ncol=min(len(curves), 2))
     return ax
 
 
@@ -144,6 +151,9 @@ def plot_field_slice(solution: Solution, quantity: str = "stress", component: st
     phases = np.take(solution.phases, index, axis=k)
     if ax is None:
         _, ax = plt.subplots()
+    unit = "GPa" if quantity == "stress" else ("µm" if quantity == "displacement" else "")
+    if quantity == "stress" and np.max(np.abs(sl)) < SMALL_STRESS_GPA:
+        sl, unit = sl * 1000.0, "MPa"  # small stresses read better in MPa than as 0.00x GPa
     lim = float(np.max(np.abs(sl))) or 1.0
     image = ax.imshow(sl.T, origin="lower", cmap=cmap, vmin=-lim if sl.min() < 0 else None,
                       vmax=lim if sl.min() < 0 else None)
@@ -152,7 +162,6 @@ def plot_field_slice(solution: Solution, quantity: str = "stress", component: st
     a, b = [c for c in "xyz" if c != axis]
     ax.set_xlabel(f"{a} (voxels)")
     ax.set_ylabel(f"{b} (voxels)")
-    unit = "GPa" if quantity == "stress" else ("µm" if quantity == "displacement" else "")
     name = component if isinstance(component, str) else (VOIGT[component] if quantity != "displacement" else "xyz"[component])
     ax.set_title(f"{quantity} {name} at {axis} = {index}")
     plt.colorbar(image, ax=ax, label=unit)
@@ -168,11 +177,16 @@ def plot_phase_histograms(solution: Solution, quantity: str = "stress", componen
         _, ax = plt.subplots()
     present = np.flatnonzero(np.bincount(solution.phases.ravel(), minlength=256))
     names = labels if labels is not None else {int(k): f"phase {k}" for k in present}
-    for label, name in names.items():
-        values = solution.in_phase(label, quantity, component)
+    shown = {name: solution.in_phase(label, quantity, component) for label, name in names.items()}
+    scale, unit = 1.0, " (GPa)" if quantity == "stress" else ""
+    if quantity == "stress" and max((float(np.max(np.abs(v))) for v in shown.values() if v.size), default=0.0) < SMALL_STRESS_GPA:
+        scale, unit = 1000.0, " (MPa)"  # small stresses read better in MPa than as 0.00x GPa
+    for name, values in shown.items():
         if values.size:
+            values = values * scale
             ax.hist(values, bins=bins, histtype="step", density=True, label=f"{name} (mean {values.mean():.3g})")
-    ax.set_xlabel(f"{quantity} {component}" + (" (GPa)" if quantity == "stress" else ""))
-    ax.set_ylabel("probability density")
+    ax.locator_params(axis="x", nbins=6)  # strains such as -0.0025 need room
+    ax.set_xlabel(f"{quantity} {component}{unit}")
+    ax.set_ylabel("probability density" + (f" (1/{unit.strip(' ()')})" if unit else ""))
     ax.legend(fontsize="small")
     return ax

@@ -109,24 +109,39 @@ def _read_labels(path: str) -> object:
 
 
 def _cmd_segment(args: argparse.Namespace) -> int:
+    import warnings
+    from pathlib import Path
+
     import numpy as np
 
     import voxtwin
 
+    if Path(args.out).exists() and not args.overwrite:  # before reading or segmenting anything
+        raise ValueError(f"`OUT` {args.out} exists; pass --overwrite to replace it")
     raw = {"shape": args.shape, "dtype": args.dtype, "byte_order": args.byte_order} if args.shape else {}
     vol = voxtwin.io.read(args.scan, voxel_size=args.voxel_size, progress=not args.quiet, **raw)
+    if vol.voxel_size is None:
+        warnings.warn(f"the voxel size of {args.scan} is unknown (not in the file): the labels are written without "
+                      "one; pass --voxel-size (µm) so that later steps measure in µm", voxtwin.SegmentationWarning)
     summary: dict[str, object] = {"scan": args.scan, "shape": list(vol.shape), "voxel_size_um": vol.voxel_size,
                                   "method": args.method}
     if args.method == "otsu":
-        labels = voxtwin.segment.otsu(vol.data, args.classes, phases=args.phases)
-        summary["thresholds"] = [float(t) for t in voxtwin.segment.otsu_thresholds(vol.data, args.classes)]
+        classes = args.classes or 3
+        if args.classes is None and args.phases is None:  # the labels depend on it: say what was assumed
+            ranks = voxtwin.segment.otsu(vol.data, 3, phases=(0, 1, 2))
+            shares = ", ".join(f"{n} {np.mean(ranks == k):.1%}" for k, n in enumerate(("void", "matrix", "fibre")))
+            warnings.warn(f"3 grey classes assumed, darkest to brightest void, matrix, fibre ({shares}); a two-phase "
+                          "scan needs --classes 2 (fibres in air: --classes 2 --phases 2 1), --classes 3 silences this",
+                          voxtwin.SegmentationWarning)
+        labels = voxtwin.segment.otsu(vol.data, classes, phases=args.phases)
+        summary["thresholds"] = [float(t) for t in voxtwin.segment.otsu_thresholds(vol.data, classes)]
     else:
         if args.model and not args.annotations:
             model = voxtwin.segment.load_model(args.model, device=args.device)
         elif args.annotations:
             strokes = voxtwin.io.read(args.annotations, progress=False).data
             model = voxtwin.segment.UNet3D(features=args.features, window=args.window, epochs=args.epochs,
-                                           steps_per_epoch=args.steps, classes=args.classes, device=args.device,
+                                           steps_per_epoch=args.steps, classes=args.classes or 3, device=args.device,
                                            seed=args.seed)
             model.fit(vol.data, strokes.astype(np.int8), progress=not args.quiet)
             if args.model:
@@ -162,27 +177,33 @@ def _cmd_characterize(args: argparse.Namespace) -> int:
 
 
 def _print_run(run_dir: object) -> None:
-    """One line per finished stage, then where the report is."""
+    """One line per finished stage ("reused" for those taken from the run folder), then where the report is."""
+    reused = set(getattr(run_dir, "reused", ()))
     for step in run_dir.steps():  # type: ignore[attr-defined]
-        print(f"  {step.name:<13} {step.seconds:7.1f} s")
+        took = f"reused (took {step.seconds:.1f} s when run)" if step.name in reused else f"{step.seconds:7.1f} s"
+        print(f"  {step.name:<13} {took}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from ._console import stage_printer
     from .pipeline import run, write_report
 
-    run_dir = run(args.config, resume=not args.fresh, progress=not args.quiet, stop_after=args.stop_after)
+    run_dir = run(args.config, resume=not args.fresh, progress=not args.quiet, stop_after=args.stop_after,
+                  on_event=stage_printer(args.shown_warnings))
     _print_run(run_dir)
     print(f"run folder: {run_dir.path}\nreport: {write_report(run_dir.path)}")
     return EXIT_OK
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .pipeline import demo_config, run, write_report
+    from ._console import stage_printer
+    from .pipeline import demo_config, load_config, run, write_report
 
-    config = demo_config(args.size, output=args.out)
+    config = load_config(demo_config(args.size, output=args.out))
     print(f"voxtwin demo ({args.size}): scan -> segmentation -> statistics -> unit twins -> stacks -> "
-          f"composite voxels -> stiffness; run folder {config['run'].get('output') or 'runs/demo'}")
-    run_dir = run(config, resume=not args.fresh, progress=not args.quiet)
+          f"composite voxels -> stiffness; run folder {config['run']['output']}")
+    run_dir = run(config, resume=not args.fresh, progress=not args.quiet,
+                  on_event=stage_printer(args.shown_warnings))
     _print_run(run_dir)
     sim = run_dir.read_json("simulation")
     for name, rec in sim.items():
@@ -229,9 +250,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
     else:
+        from ._console import engineering
+
         with np.printoptions(precision=3, suppress=True, linewidth=120):
             print("effective stiffness C (GPa):\n", res.C)
-            print("effective CTE (1/K):", res.alpha)
+        print("effective CTE (1/K, Voigt xx yy zz yz xz xy):", engineering(res.alpha))
         print(f"in-plane anisotropy A_E (xy) = {out['A_E (xy)']:.3f}")
     return EXIT_OK
 
@@ -299,9 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
                      ".npy, .zarr, or .raw/.bin with --shape, --dtype, --byte-order")
     seg.add_argument("out", metavar="OUT", help="labels to write: .tif, .npy, .zarr or .raw")
     seg.add_argument("--method", choices=("otsu", "unet"), default="otsu")
-    seg.add_argument("--classes", type=int, default=3, help="number of phases (default 3)")
+    seg.add_argument("--classes", type=int, default=None,
+                     help="number of grey classes (default 3: void, matrix, fibre; 2 for two-phase scans)")
     seg.add_argument("--phases", type=int, nargs="+", default=None,
-                     help="otsu: phase label of each grey class, darkest first (default 2 0 1 for 3 classes)")
+                     help="otsu: phase label of each grey class, darkest first (default 2 0 1 for 3 classes, "
+                     "0 1 for 2; fibres in air: --classes 2 --phases 2 1)")
     seg.add_argument("--model", help="unet: a saved model to use, or where to save the one trained on --annotations")
     seg.add_argument("--annotations", help="unet: brush strokes to train on (same shape as SCAN)")
     seg.add_argument("--features", type=int, default=16, help="unet training: features (default 16)")
@@ -338,9 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="the whole workflow on the built-in example, with an HTML report",
                           epilog=EPILOG)
-    demo.add_argument("--out", help="run folder (default runs/demo)")
+    demo.add_argument("--out", help="run folder (default runs/demo, or runs/demo-small with --size small)")
     demo.add_argument("--size", choices=("full", "small"), default="full",
-                      help="full (about 5 minutes on 2 cores) or small (about a minute)")
+                      help="full (the README's figures and measured time) or small (a reduced size, a few times "
+                      "faster; writes runs/demo-small)")
     demo.add_argument("--fresh", action="store_true", help="redo every stage instead of resuming")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(func=_cmd_demo)
@@ -374,18 +400,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .growth.command import add_parser as _add_grow
     _add_grow(sub)
+    for sub_parser in sub.choices.values():  # so that main() can show a subcommand's own usage
+        sub_parser.set_defaults(parser=sub_parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # the subcommand's own usage, not the top-level one
+        args.parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    from ._console import plain_warnings
     from .errors import BackendUnavailableError, ConvergenceError, InsufficientMemoryError, VoxtwinError
 
     codes = ((ConvergenceError, EXIT_NOT_CONVERGED), (BackendUnavailableError, EXIT_BACKEND),
              (InsufficientMemoryError, EXIT_MEMORY), ((VoxtwinError, ValueError, TypeError, OSError), EXIT_FAILED))
     try:
-        return int(args.func(args))
+        with plain_warnings() as args.shown_warnings:  # once each, plainly, on stderr
+            return int(args.func(args))
     except KeyboardInterrupt:
         print(f"voxtwin {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

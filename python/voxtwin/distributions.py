@@ -117,7 +117,10 @@ class Distribution(ABC):
 
 @dataclass(frozen=True)
 class Normal(Distribution):
-    """Normal distribution with ``mean`` and ``std`` (µm), optionally truncated to [low, high]."""
+    """Normal distribution with ``mean`` and ``std`` (µm), optionally truncated to [low, high].
+
+    ``std = 0`` is the single value ``mean`` (as :class:`Fixed`), which must then lie in [low, high].
+    """
 
     mean: float
     std: float
@@ -126,10 +129,15 @@ class Normal(Distribution):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mean", _validate.real("mean", self.mean, "µm"))
-        object.__setattr__(self, "std", _validate.positive("std", self.std, "µm (use Fixed for a single value)"))
+        object.__setattr__(self, "std", _validate.non_negative("std", self.std, "µm"))
         object.__setattr__(self, "low", _bound("low", self.low))
         object.__setattr__(self, "high", _bound("high", self.high))
         _check_bounds(self.low, self.high)
+        if self.std == 0.0:  # a fixed value, written the way people write "no scatter"
+            if (self.low is not None and self.mean < self.low) or (self.high is not None and self.mean > self.high):
+                raise ValueError(f"`mean` must lie in [low, high] when std=0, got mean={self.mean}, "
+                                 f"low={self.low}, high={self.high}")
+            return
         if _std_normal_mass(*self._limits()) < 1e-12:
             raise ValueError(
                 f"`low`/`high` leave no probability to Normal(mean={self.mean}, std={self.std}): "
@@ -142,12 +150,23 @@ class Normal(Distribution):
             _standardized(self.high, self.mean, self.std, math.inf),
         )
 
+    def cdf(self, x: float) -> float:
+        """P(value <= x) of the (truncated) distribution; ``x`` in µm."""
+        if self.std == 0.0:
+            return 1.0 if x >= self.mean else 0.0
+        a, b = self._limits()
+        return _std_normal_mass(a, min(max((x - self.mean) / self.std, a), b)) / _std_normal_mass(a, b)
+
     def from_uniform(self, u: np.ndarray) -> np.ndarray:
+        if self.std == 0.0:
+            return np.full(np.shape(u), self.mean, dtype=np.float64)
         a, b = self._limits()
         x = self.mean + self.std * _std_normal_ppf(np.asarray(u, dtype=np.float64), a, b)
         return np.clip(x, self.support[0], self.support[1])
 
     def moments(self) -> tuple[float, float]:
+        if self.std == 0.0:
+            return self.mean, 0.0
         a, b = self._limits()
         z = _std_normal_mass(a, b)
         pa = 0.0 if math.isinf(a) else math.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
@@ -160,6 +179,8 @@ class Normal(Distribution):
 
     @property
     def support(self) -> tuple[float, float]:
+        if self.std == 0.0:
+            return self.mean, self.mean
         return (-math.inf if self.low is None else self.low, math.inf if self.high is None else self.high)
 
     def to_dict(self) -> dict[str, Any]:

@@ -71,3 +71,12 @@ class ThinFeatureWarning(VoxtwinWarning):
 
 class NormalResolutionWarning(VoxtwinWarning):
     """The composite-voxel table had to fall back to a coarser set of interface normals to fit 65536 entries."""
+
+
+class DistributionWarning(VoxtwinWarning):
+    """A size distribution had to be changed to make sense (e.g. a Normal with real mass below 0 µm, truncated at 0)."""
+
+
+class SegmentationWarning(VoxtwinWarning):
+    """A segmentation is doubtful: a class poorly covered by automatic strokes, a histogram that does not
+    show the phases asked for, or a scan without a voxel size."""

@@ -39,8 +39,8 @@ import numpy as np
 from . import _core, _validate
 from ._backend import Device, cuda_module, resolve_device
 from ._progress import progress_bar
-from .distributions import Distribution, as_distribution, distribution_from_dict
-from .errors import PlacementError, PlacementWarning
+from .distributions import Distribution, LogNormal, Normal, as_distribution, distribution_from_dict
+from .errors import DistributionWarning, PlacementError, PlacementWarning
 from .fibre_table import FIBRE_SHAPES, FibreTable
 from .orientation import Aligned, OrientationDistribution, in_plane_rotation, orientation_from_dict
 
@@ -74,8 +74,20 @@ and values of a_11 around 0.8-0.9 are what printed short-fibre filaments typical
 _SEED000 = {"volume_fraction": 0.10, "diameter": 15.0, "length": 100.0}
 
 
+NEGLIGIBLE_MASS = 1e-9
+"""Probability below 0 µm that a Normal size may have and still be truncated at 0 without a warning."""
+
+
 def _positive_support(name: str, dist: Distribution) -> Distribution:
-    low, _ = dist.support
+    low, high = dist.support
+    if isinstance(dist, LogNormal) and low >= 0:
+        return dist  # its values are > 0 whatever the lower bound
+    if isinstance(dist, Normal) and dist.std > 0 and low <= 0 < high and dist.cdf(0.0) < 0.5:
+        below = dist.cdf(0.0)  # most of it above 0: a size with a tail to cut, not a mistake
+        if below >= NEGLIGIBLE_MASS:
+            warnings.warn(f"`{name}` = {dist!r} has {below:.3g} of its probability at or below 0 µm; it is "
+                          "truncated at 0 (give `low` to choose the bound)", DistributionWarning, stacklevel=4)
+        return Normal(dist.mean, dist.std, low=0.0, high=dist.high)  # a continuous density: never exactly 0
     if not low > 0:
         raise ValueError(
             f"`{name}` must only take values > 0 µm, got {name}={dist!r} (smallest value {low}); "

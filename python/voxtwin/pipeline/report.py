@@ -17,9 +17,11 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem 
 h1{margin-bottom:.2rem}h2{border-bottom:2px solid #ddd;padding-bottom:.2rem;margin-top:2.2rem}
 .meta{color:#666;font-size:.9rem}table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
 td,th{border:1px solid #ddd;padding:.25rem .55rem;text-align:right}th{background:#f4f4f4;text-align:left}
-td.k{text-align:left;font-weight:600;background:#fafafa}figure{display:inline-block;margin:.5rem;vertical-align:top}
-figure img{max-width:520px;border:1px solid #eee}figcaption{font-size:.8rem;color:#555;text-align:center}
+td.k{text-align:left;font-weight:600;background:#fafafa}figure{display:inline-block;margin:.5rem;vertical-align:top;max-width:100%}
+figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:.8rem;color:#555;text-align:center}
 pre{background:#f7f7f7;padding:.8rem;overflow:auto;font-size:.8rem}.time{color:#888;font-weight:normal;font-size:.9rem}
+.warn{background:#fff8e1;border-left:4px solid #f0b400;padding:.4rem .9rem;margin:.6rem 0}.warn ul{margin:.3rem 0;padding-left:1.2rem}
+details summary{cursor:pointer;font-weight:600}
 """
 
 
@@ -68,10 +70,20 @@ def _figure(run: RunDir, rel: str) -> str:
     return f'<figure><img alt="{caption}" src="data:image/png;base64,{data}"><figcaption>{caption}</figcaption></figure>'
 
 
+def _warnings(items: Sequence[str], title: str) -> str:
+    """A list of warnings, one per line (a box above the numbers it qualifies)."""
+    rows = "".join(f"<li>{html.escape(str(w))}</li>" for w in items)
+    return f'<div class="warn"><b>{html.escape(title)}</b><ul>{rows}</ul></div>'
+
+
 def _step(run: RunDir, rec: StepRecord) -> str:
-    parts = [f'<h2>{html.escape(rec.name)} <span class="time">{rec.seconds:.1f} s</span></h2>']
-    if rec.summary:
-        parts.append(_table(rec.summary))
+    parts = [f'<h2 id="{html.escape(rec.name)}">{html.escape(rec.name)} <span class="time">{rec.seconds:.1f} s</span></h2>']
+    summary = dict(rec.summary)
+    warned = summary.pop("warnings", [])
+    if warned:
+        parts.append(_warnings(warned, f"warnings ({len(warned)})"))
+    if summary:
+        parts.append(_table(summary))
     if rec.figures:
         parts.append("<div>" + "".join(_figure(run, f) for f in rec.figures) + "</div>")
     return "\n".join(parts)
@@ -93,9 +105,13 @@ def write_report(run_dir: str | os.PathLike[str], path: str | os.PathLike[str] |
     steps = run.steps()
     if not steps:
         body.append("<p>No step of this run has finished yet.</p>")
+    every = [f'{rec.name}: {w}' for rec in steps for w in rec.summary.get("warnings", [])]
+    if every:  # at the top too: a reader should not have to find them in the tables
+        body.append(_warnings(every, f"{len(every)} warning{'s' if len(every) > 1 else ''} in this run"))
     body.extend(_step(run, rec) for rec in steps)
-    if "config" in info:
-        body.append("<h2>Configuration</h2><pre>" + html.escape(json.dumps(info["config"], indent=2)) + "</pre>")
+    if "config" in info:  # collapsed: the settings are there when wanted, not 2,500 px of them
+        body.append("<h2>Configuration</h2><details><summary>the run's settings (click to show)</summary><pre>"
+                    + html.escape(json.dumps(info["config"], indent=2)) + "</pre></details>")
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>voxtwin run {title}</title><style>{_CSS}</style></head><body>"

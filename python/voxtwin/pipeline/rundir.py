@@ -80,6 +80,7 @@ class RunDir:
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
         self.path = Path(path)
+        self.reused: list[str] = []  # stages the last `run` took from this folder instead of running them
         if create:
             for sub in ("", *SUBDIRS):
                 (self.path / sub).mkdir(parents=True, exist_ok=True)

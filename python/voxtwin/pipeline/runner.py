@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import _core
@@ -17,7 +17,8 @@ from .stages import STAGES
 
 
 def run(config: str | os.PathLike[str] | Mapping[str, Any] | None = None, *, resume: bool = True,
-        progress: bool | None = None, stop_after: str | None = None) -> RunDir:
+        progress: bool | None = None, stop_after: str | None = None,
+        on_event: Callable[[str, str, str], None] | None = None) -> RunDir:
     """Run the pipeline described by ``config`` (a TOML path, a mapping, or None for the built-in
     example) into its run folder and return it.
 
@@ -25,7 +26,16 @@ def run(config: str | os.PathLike[str] | Mapping[str, Any] | None = None, *, res
     run again, so an interrupted run continues where it stopped; ``resume=False`` redoes every stage.
     ``stop_after`` names the last stage to run (``scan``, ``segment``, ``characterize``,
     ``twins``, ``assemble``, ``simulate``).
+
+    ``on_event(kind, stage, text)`` hears what happens as it happens: kind ``"start"`` (a stage
+    begins; text "i/n"), ``"reused"`` (a stage taken from the run folder), ``"warning"`` (each
+    distinct warning of a stage, "Category: message", also stored in the stage's summary) and
+    ``"done"`` (text: seconds). ``run_dir.reused`` lists the stages taken from the run folder.
     """
+    def emit(kind: str, stage: str, text: str = "") -> None:
+        if on_event is not None:
+            on_event(kind, stage, text)
+
     cfg = load_config(config)
     names = [stage.NAME for stage in STAGES]
     if stop_after is not None and stop_after not in names:
@@ -38,18 +48,31 @@ def run(config: str | os.PathLike[str] | Mapping[str, Any] | None = None, *, res
         set_num_threads(cfg["run"]["threads"])
     ctx = Context(cfg, run_dir, progress=cfg["run"]["progress"] if progress is None else progress)
     fps: dict[str, str] = {}
-    for stage in STAGES:
+    run_dir.reused = []
+    last = names.index(stop_after) + 1 if stop_after is not None else len(names)
+    for i, stage in enumerate(STAGES, 1):
         fp = fingerprint(stage.settings(cfg), *(fps[d] for d in stage.DEPENDS))
         fps[stage.NAME] = fp
-        if not (resume and run_dir.is_done(stage.NAME, fp)):
+        if resume and run_dir.is_done(stage.NAME, fp):
+            run_dir.reused.append(stage.NAME)
+            emit("reused", stage.NAME, f"{i}/{last}")
+            for text in (run_dir.record(stage.NAME) or StepRecord(stage.NAME, fp)).summary.get("warnings", []):
+                emit("warning", stage.NAME, text)
+        else:
+            emit("start", stage.NAME, f"{i}/{last}")
             start = time.perf_counter()
-            with warnings.catch_warnings(record=True) as caught:  # shown in the report, not lost on a console
+            with warnings.catch_warnings(record=True) as caught:  # listed in the report and told to on_event
                 warnings.simplefilter("always")
                 outcome = stage.run(ctx)
-            if caught:
-                outcome.summary["warnings"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+            texts = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))  # once each, in order
+            if texts:
+                outcome.summary["warnings"] = texts
+            for text in texts:
+                emit("warning", stage.NAME, text)
+            seconds = time.perf_counter() - start
             run_dir.finish(StepRecord(stage.NAME, fp, outputs=outcome.outputs, summary=outcome.summary,
-                                      figures=outcome.figures, seconds=time.perf_counter() - start))
+                                      figures=outcome.figures, seconds=seconds))
+            emit("done", stage.NAME, f"{seconds:.1f}")
         if stage.NAME == stop_after:
             break
     return run_dir

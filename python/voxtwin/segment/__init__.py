@@ -19,7 +19,7 @@ from typing import Any
 
 from .annotations import DEFAULT_OBJECTS, brush_annotations
 from .classes import FIBRE, MATRIX, PHASE_NAMES, UNLABELLED, VOID
-from .confident import confident_annotations, confident_labels
+from .confident import confident_annotations, confident_labels, grey_fractions
 from .metrics import iou
 from .otsu import otsu, otsu_thresholds
 from .rounds import RoundsResult, rounds
@@ -35,6 +35,7 @@ __all__ = [
     "brush_annotations",
     "confident_annotations",
     "confident_labels",
+    "grey_fractions",
     "rounds",
     "RoundsResult",
     "synthetic_ct",

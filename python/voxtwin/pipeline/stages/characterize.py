@@ -33,6 +33,7 @@ def _histograms(stats: Any, samples: dict[str, np.ndarray]) -> Any:
                         label=f"Gaussian fit μ={mu:.1f}, σ={sd:.1f}")
                 ax.legend(fontsize=8)
         ax.set_xlabel(f"{name} ({unit})")
+        ax.set_ylabel(f"probability density (1/{unit})")
         ax.set_title(f"{name}: {x.size} fibres")
     return fig
 

@@ -109,7 +109,7 @@ def run(ctx: Context) -> Outcome:
     plot_modulus_rose(stiffness, s["rose_plane"], s["rose_n"], ax=ax)
     out.figures.append(ctx.figure("modulus_rose", fig))
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), constrained_layout=True)
     for name, p in profiles.items():
         layers = np.arange(1, len(p["E_x"]) + 1)
         axes[0].plot(layers, p["E_x"], "o-", label=f"{name} E_x")
@@ -118,8 +118,8 @@ def run(ctx: Context) -> Outcome:
         axes[1].plot(layers, p["a22"], "s--", label=f"{name} a22")
     axes[0].set(xlabel="layer", ylabel="layer modulus (GPa)", title="modulus per stacking layer")
     axes[1].set(xlabel="layer", ylabel="orientation tensor", title="fibre orientation per layer", ylim=(0, 1))
-    for a in axes:
-        a.legend(fontsize=7)
+    for a in axes:  # below the axes: inside they hid the curves
+        a.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
     out.figures.append(ctx.figure("layer_profiles", fig))
 
     if s["fields"] and first_model is not None:
@@ -137,7 +137,8 @@ def run(ctx: Context) -> Outcome:
         plot_field_slice(load, "stress", comp, axis="xyz"[axis], index=int((k + 0.5) * thickness), ax=axes[0])
         plot_phase_histograms(load, "stress", comp, labels={k: v for k, v in PHASE_NAMES.items() if k in mats and not mats[k].is_void},
                               ax=axes[1])
-        axes[0].set_title(f"{name}, layer {k + 1} ({layer_angles[k]:g}°): stress {comp}, 1 MPa at {s['load_angle_deg']:g}°")
+        axes[0].set_title(f"{name}, layer {k + 1} ({layer_angles[k]:g}°): stress {comp}, 1 MPa at {s['load_angle_deg']:g}°",
+                          fontsize=9)
         out.figures.append(ctx.figure("stress_field", fig))
         stats: dict[str, Any] = {"uniaxial load": load.phase_stats()}
         if s["thermal"]:

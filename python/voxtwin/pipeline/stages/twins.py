@@ -88,12 +88,16 @@ def run(ctx: Context) -> Outcome:
     out.outputs["library"] = "volumes/library"
     out.outputs["twins"] = ctx.run.rel(ctx.run.write_json("twins", report))
     plt = pyplot()
-    cols = min(4, len(loops))
+    cols = min(2, len(loops))  # two per row and one shared legend: four in a row shrank them unreadably
     rows = math.ceil(len(loops) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), constrained_layout=True, squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.6 * rows + 0.6), constrained_layout=True,
+                             squeeze=False)
     for ax, (angle, loop) in zip(axes.ravel(), loops):
         loop.plot(ax)
-        ax.set_title(f"{angle:g}° block: S per iteration")
+        ax.set_title(f"{angle:g}° block: S per iteration " + ("(converged)" if loop.converged else "(not converged)"))
+        ax.get_legend().remove()
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=len(names))
     for ax in axes.ravel()[len(loops):]:
         ax.axis("off")
     out.figures.append(ctx.figure("closed_loop_S", fig))
