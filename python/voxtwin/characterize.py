@@ -444,6 +444,8 @@ def _check_labels(labels: object) -> np.ndarray:
         raise TypeError(f"`labels` must be a numpy array of phase labels, got labels={type(labels).__name__}")
     if labels.ndim != 3:
         raise ValueError(f"`labels` must be a 3D volume indexed [x, y, z], got labels.shape={labels.shape}")
+    if labels.size == 0:
+        raise ValueError(f"`labels` must not be empty, got labels.shape={labels.shape}")
     if labels.dtype == np.bool_:
         return np.ascontiguousarray(labels, dtype=np.uint8)
     if not np.issubdtype(labels.dtype, np.integer):

@@ -13,6 +13,8 @@ __all__ = [
     "InsufficientMemoryError",
     "ConvergenceError",
     "FileFormatError",
+    "MissingFileError",
+    "ContrastWarning",
     "PlacementError",
     "PlacementWarning",
     "VoxtwinWarning",
@@ -71,3 +73,11 @@ class ThinFeatureWarning(VoxtwinWarning):
 
 class NormalResolutionWarning(VoxtwinWarning):
     """The composite-voxel table had to fall back to a coarser set of interface normals to fit 65536 entries."""
+
+
+class MissingFileError(VoxtwinError, FileNotFoundError):
+    """A file or folder named by the caller does not exist (a ``FileNotFoundError`` too)."""
+
+
+class ContrastWarning(VoxtwinWarning):
+    """The stiffness contrast between phases is beyond what the solver tolerance resolves (result flagged)."""

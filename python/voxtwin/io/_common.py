@@ -112,6 +112,8 @@ def as_xyz(array: np.ndarray, path: Path) -> np.ndarray:
         raise FileFormatError(f"{path}: expected a 3D grey-value volume, found an array of shape {array.shape}")
     if array.dtype.kind not in _ALLOWED_KINDS:
         raise FileFormatError(f"{path}: expected booleans, integers or floats, found dtype {array.dtype}")
+    if array.size == 0:
+        raise FileFormatError(f"{path}: the volume is empty (shape {array.shape})")
     return native(array)
 
 
