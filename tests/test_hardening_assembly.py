@@ -117,10 +117,14 @@ def test_huge_stacked_layout_is_refused_and_summary_does_not_allocate() -> None:
     assert "720000 inner" in text and "0 air cells" in text
 
 
-def test_huge_chunks_are_refused_before_rendering() -> None:
-    asm = build()
-    with pytest.raises(vt.InsufficientMemoryError, match="chunk"):
-        asm.chunk((0, 0, 0), chunks=(10**5, 10**5, 10**5))
+def test_huge_chunks_are_refused_before_rendering_or_writing(tmp_path: Path) -> None:
+    lib = vt.BlockLibrary.from_spec(SPEC, angles=(0,), block_shape=(125, 125, 125), voxel_size=4.0)
+    asm = vt.Assembly.stacked(lib, [0.0] * 8, layer_shape=(300, 300))  # 37500 × 37500 × 1000 voxels
+    with pytest.raises(vt.InsufficientMemoryError, match="a chunk of"):
+        asm.chunk((0, 0, 0), chunks=asm.shape)
+    with pytest.raises(vt.InsufficientMemoryError, match="to_zarr"):
+        asm.to_zarr(tmp_path / "a.zarr", chunks=(1, 1, 1), progress=False)
+    assert not (tmp_path / "a.zarr").exists()
 
 
 def test_huge_shapes_are_refused_by_the_generators() -> None:

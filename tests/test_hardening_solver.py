@@ -60,7 +60,7 @@ def test_loads_that_would_overflow_are_refused(load: dict) -> None:
 
 def test_contrast_beyond_the_tolerance_is_flagged_not_converged() -> None:
     soft, stiff = vt.Isotropic(1e-4, 0.3), vt.Isotropic(1e4, 0.3)  # contrast 1e8
-    with pytest.warns(vt.ContrastWarning, match=r"tol x contrast > 1.*use tol <= 1e-08"):
+    with pytest.warns(vt.ContrastWarning, match=r"contrast \d.*tol x contrast > 1.*use tol <= \d"):
         res = vt.homogenize(layered(), {0: soft, 1: stiff}, tol=1e-5, device="cpu", progress=False)
     assert not res.converged and "contrast" in res.problems[0]
     with pytest.warns(vt.ContrastWarning), pytest.raises(vt.ConvergenceError, match="contrast"):

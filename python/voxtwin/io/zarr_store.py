@@ -61,8 +61,11 @@ def _open_array(path: Path, array_path: str | None) -> tuple[Any, dict[str, Any]
     if array_path is None:
         ome = _ome(group_attrs)
         keys = sorted(node.array_keys())
+        ours = group_attrs.get("voxtwin") if isinstance(group_attrs.get("voxtwin"), dict) else {}
         if ome and ome.get("datasets"):
             array_path = str(ome["datasets"][0]["path"])  # full resolution
+        elif ours.get("kind") == "voxtwin.Assembly" and "labels" in keys:
+            array_path = "labels"  # an assembly store: the volume beside its bookkeeping arrays
         elif len(keys) == 1:
             array_path = keys[0]
         else:
