@@ -54,3 +54,11 @@ def test_missing_inputs_stop_the_run_before_any_stage(tmp_path: Path) -> None:
     with pytest.raises(vt.MissingFileError, match="`assembly.gcode`"):
         run(config, progress=False)
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_a_device_as_gcode_stops_the_run_before_any_stage(tmp_path: Path) -> None:
+    config = {"run": {"output": str(tmp_path / "r")}, "assembly": {"gcode": "/dev/zero"}}
+    with pytest.raises(vt.FileFormatError, match="`assembly.gcode`.*not a regular file"):
+        run(config, progress=False)
+    assert not (tmp_path / "r").exists()

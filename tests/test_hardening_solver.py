@@ -85,3 +85,6 @@ def test_physical_checks_catch_a_non_positive_or_super_voigt_stiffness() -> None
     assert any("not positive definite" in p for p in simulate._check_effective(bad, bad, table))
     stiff = voigt * 1.01
     assert any("Voigt bound" in p for p in simulate._check_effective(stiff, stiff, table))
+    skew = voigt.copy()
+    skew[0, 1] += 0.01 * np.abs(voigt).max()  # an asymmetry of 1e-2 at tol 1e-5
+    assert any("not symmetric" in p for p in simulate._check_effective(voigt, skew, table))

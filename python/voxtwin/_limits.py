@@ -53,7 +53,7 @@ def regular_file(path: Path, what: str = "`path`") -> os.stat_result:
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise MissingFileError(f"{what}: no such file {str(path)!r}") from None
+        raise MissingFileError(f"{what}: cannot read {str(path)!r}: no such file") from None
     except OSError as exc:
         raise FileFormatError(f"{what}: cannot read {str(path)!r} ({exc})") from exc
     if stat.S_ISDIR(st.st_mode):
@@ -72,7 +72,7 @@ def read_capped(path: Path, limit: int, what: str = "`path`",
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise MissingFileError(f"{what}: no such file {str(path)!r}") from None
+        raise MissingFileError(f"{what}: cannot read {str(path)!r}: no such file") from None
     except OSError as exc:
         raise FileFormatError(f"{what}: cannot read {str(path)!r} ({exc})") from exc
     if stat.S_ISDIR(st.st_mode):

@@ -66,7 +66,10 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     if args.spec:
         try:
-            spec = voxtwin.FibreSpec.from_dict(json.loads(Path(args.spec).read_text(encoding="utf-8")))
+            from ._limits import read_capped
+
+            text = read_capped(Path(args.spec), 1 << 24, "`--spec`").decode("utf-8")  # a spec is a few kB
+            spec = voxtwin.FibreSpec.from_dict(json.loads(text))
         except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             raise ValueError(f"`--spec` {args.spec!r} is not a FibreSpec JSON file: {exc}") from exc
     else:

@@ -75,8 +75,9 @@ class NormalResolutionWarning(VoxtwinWarning):
     """The composite-voxel table had to fall back to a coarser set of interface normals to fit 65536 entries."""
 
 
-class MissingFileError(VoxtwinError, FileNotFoundError):
-    """A file or folder named by the caller does not exist (a ``FileNotFoundError`` too)."""
+class MissingFileError(FileFormatError, FileNotFoundError):
+    """A file or folder named by the caller does not exist (a ``FileFormatError`` and a
+    ``FileNotFoundError`` too, so either ``except`` catches it)."""
 
 
 class ContrastWarning(VoxtwinWarning):

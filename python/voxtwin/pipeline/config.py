@@ -210,13 +210,17 @@ def check_inputs(c: dict[str, dict[str, Any]]) -> None:
 
     Raises voxtwin.MissingFileError naming ``section.key``.
     """
+    from .._limits import regular_file
     from ..errors import MissingFileError
 
     for section, key, special in (("input", "scan", "builtin"), ("assembly", "gcode", ""),
                                   ("segmentation", "annotations", "auto simulated")):
         value = c[section][key]
-        if value and value not in special.split() and not Path(value).exists():
-            raise MissingFileError(f"`{section}.{key}`: no such file {value!r}")
+        if value and value not in special.split():
+            if not Path(value).exists():
+                raise MissingFileError(f"`{section}.{key}`: no such file {value!r}")
+            if not Path(value).is_dir():  # a folder of slices or a zarr store is fine; a device or pipe is not
+                regular_file(Path(value), f"`{section}.{key}`")
 
 
 # Memory per voxel of the built-in example's scan (grey values, labels, U-Net activations per
