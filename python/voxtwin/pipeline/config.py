@@ -349,10 +349,6 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any] | None = None
         base = path.resolve().parent
     config = _merge(user)
     _validate(config)
-    output = config["run"]["output"]
-    if output and not Path(output).is_absolute() and ".." in Path(output).parts:
-        raise ValueError(f"`run.output` must stay inside the configuration's folder unless it is absolute, got "
-                         f"run.output={output!r}; give an absolute path to write elsewhere on purpose")
     if base is not None:
         for section, key in (("input", "scan"), ("assembly", "gcode"), ("segmentation", "annotations"), ("run", "output")):
             value = config[section][key]
