@@ -148,3 +148,9 @@ def test_cli_generate_spec_that_is_not_json_names_the_option(tmp_path: Path,
     junk.write_bytes(os.urandom(256) + b"\xff\xfe")
     assert main(["generate", "--out", str(tmp_path / "t.npy"), "--spec", str(junk)]) == 1
     assert "`--spec`" in capsys.readouterr().err
+
+
+def test_cli_assemble_huge_layer_shape_exits_5(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    build().library.save(tmp_path / "lib")
+    code = main(["assemble", str(tmp_path / "lib"), "--stack", "helicoidal", "--layer-shape", "100000", "100000"])
+    assert code == 5 and "grid of" in capsys.readouterr().err

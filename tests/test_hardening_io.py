@@ -59,6 +59,14 @@ def test_tiff_pages_of_different_dtypes_are_refused(tmp_path: Path) -> None:
         vt.io.read(path)
 
 
+def test_a_reduced_resolution_thumbnail_page_is_not_a_mismatch(tmp_path: Path) -> None:
+    path = tmp_path / "thumb.tif"
+    with tifffile.TiffWriter(path) as tw:
+        tw.write(np.arange(3 * 8 * 8, dtype=np.uint8).reshape(3, 8, 8), photometric="minisblack")
+        tw.write(np.zeros((2, 2), np.uint8), photometric="minisblack", subfiletype=1)  # a preview
+    assert vt.io.read(path).data.shape == (8, 8, 3)
+
+
 def test_tiny_tiff_is_a_file_format_error(tmp_path: Path) -> None:
     path = tmp_path / "six.tif"
     path.write_bytes(b"II*\x00\x08\x00")

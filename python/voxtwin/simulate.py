@@ -13,7 +13,11 @@ The periodic small-strain cell problem σ = C(x):(ε − α(x)ΔT), div σ = 0 i
 Convergence: the residual in the norm of the preconditioner relative to the initial one,
 √(rᵀM⁻¹r)/√(r₀ᵀM⁻¹r₀) ≤ ``tol`` — the reference-medium energy of the strain correction the
 remaining force imbalance would cause. Results flag ``converged``; ``strict=True`` raises
-:class:`~voxtwin.ConvergenceError` instead.
+:class:`~voxtwin.ConvergenceError` instead. ``converged`` is also False (reasons in ``problems``)
+when the stiffness contrast is beyond what ``tol`` or the float type resolves (a
+:class:`~voxtwin.ContrastWarning` with a hint), or when the effective C fails a physical check:
+not positive definite, above the Voigt bound, or asymmetric by far more than ``tol`` (the true
+residual then exceeds the reported one). Non-finite results raise ConvergenceError.
 
 Loadings: macroscopic strain, macroscopic stress, or mixed (per Voigt component). Stress and mixed
 control are exact in one solve: the free macroscopic strain components are extra CG unknowns that

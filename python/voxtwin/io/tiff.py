@@ -99,10 +99,12 @@ def _check_series(path: Path, tif: tifffile.TiffFile, series: tifffile.TiffPageS
     tifffile puts pages of another size or dtype into further series; reading only the first
     would silently drop them.
     """
-    if len(tif.series) > 1:
-        other = tif.series[1]
+    # reduced-resolution pages (thumbnails, previews) are not part of the volume
+    others = [s for s in tif.series[1:] if not getattr(s.keyframe, "is_reduced", False)]
+    if others:
+        other = others[0]
         raise FileFormatError(
-            f"{path}: pages differ in size or dtype ({len(tif.series)} series: the first {series.shape} of "
+            f"{path}: pages differ in size or dtype ({len(others) + 1} series: the first {series.shape} of "
             f"{series.dtype}, then {other.shape} of {other.dtype}); a volume needs pages of one size and dtype")
     need = float(np.prod(series.shape, dtype=np.float64)) * np.dtype(series.dtype).itemsize
     require_memory(2 * need, f"reading {path} (declared shape {series.shape}, {series.dtype})")  # + [x, y, z] copy
