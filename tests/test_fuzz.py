@@ -257,6 +257,26 @@ def test_homogenize_never_reports_a_non_physical_stiffness_as_converged(labels, 
         assert np.linalg.eigvalsh(res.C).min() >= -1e-4 * scale
 
 
+@fuzz(80)
+@given(voxel_size=ANY_NUMBER)
+def test_voxel_sizes_in_characterize_and_composite_voxels(voxel_size) -> None:
+    """Found by this kind of sweep: characterize(labels, 1e308) overflowed (OverflowError)."""
+    labels = np.zeros((8, 8, 8), np.uint8)
+    labels[2:6, 2:6, :] = 1
+    try:
+        stats = vt.characterize(labels, voxel_size)
+    except (ValueError, TypeError) as exc:
+        assert "`voxel_size`" in str(exc)
+    else:
+        assert np.all(np.isfinite(stats.diameter)) and np.all(np.isfinite(stats.length))
+    try:
+        lib = vt.BlockLibrary((4, 4, 4), voxel_size)
+    except (ValueError, TypeError) as exc:
+        assert "`voxel_size`" in str(exc)
+    else:
+        assert all(math.isfinite(s) for s in lib.block_size_um)
+
+
 # ---- pipeline configuration ------------------------------------------------------------------
 
 CONFIG_VALUES = st.one_of(st.integers(-10**20, 10**20), st.floats(allow_nan=True), st.text(max_size=12),

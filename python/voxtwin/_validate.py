@@ -19,6 +19,8 @@ __all__ = [
     "shape3",
     "choice",
     "modulus",
+    "voxel_size",
+    "VOXEL_SIZE_RANGE_UM",
     "expansion",
     "MODULUS_RANGE_GPA",
     "MAX_EXPANSION",
@@ -28,6 +30,8 @@ __all__ = [
 #: range a value is a unit slip (Pa or MPa typed as GPa) and the solver could not resolve the
 #: contrast in floating point anyway.
 MODULUS_RANGE_GPA = (1e-6, 1e4)
+#: Voxel edges accepted, µm: a picometre to a kilometre. Beyond, positions overflow or lose all digits.
+VOXEL_SIZE_RANGE_UM = (1e-6, 1e9)
 #: Largest |CTE| accepted, 1/K (elastomers reach 3e-4).
 MAX_EXPANSION = 1e-2
 
@@ -137,4 +141,13 @@ def expansion(name: str, value: object) -> float:
     out = real(name, value, "1/K")
     if abs(out) > MAX_EXPANSION:
         raise ValueError(f"`{name}` must be within ±{MAX_EXPANSION:g} 1/K (steel: 1.2e-5), got {name}={value!r}")
+    return out
+
+
+def voxel_size(value: object, name: str = "voxel_size") -> float:
+    """A voxel edge in µm within ``VOXEL_SIZE_RANGE_UM``."""
+    out = positive(name, value, "µm")
+    lo, hi = VOXEL_SIZE_RANGE_UM
+    if not lo <= out <= hi:
+        raise ValueError(f"`{name}` must be in [{lo:g}, {hi:g}] µm, got {name}={value!r}")
     return out

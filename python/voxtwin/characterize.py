@@ -561,7 +561,7 @@ def characterize(labels: np.ndarray, voxel_size: float, fibre_label: int = 1, *,
         profiles, Gaussian fits, CSV/Parquet/JSON export.
     """
     vol = _check_labels(labels)
-    h = _validate.positive("voxel_size", voxel_size, "µm")
+    h = _validate.voxel_size(voxel_size)
     lab = _validate.integer("fibre_label", fibre_label, minimum=0)
     if lab > 255:
         raise ValueError(f"`fibre_label` must be a phase label in 0..255, got fibre_label={fibre_label!r}")

@@ -286,7 +286,7 @@ def place_fibres(
     if not isinstance(spec, FibreSpec):
         raise TypeError(f"`spec` must be a FibreSpec, got spec={spec!r}")
     grid = _validate.shape3("shape", shape)
-    h = _validate.positive("voxel_size", voxel_size, "µm")
+    h = _validate.voxel_size(voxel_size)
     seed = _validate.seed(seed)
     mask_u8 = _mask_argument(mask, grid)
     if not isinstance(periodic, bool):
@@ -385,7 +385,7 @@ def overlapping_fibres(
     if not isinstance(fibres, FibreTable):
         raise TypeError(f"`fibres` must be a FibreTable, got {type(fibres).__name__}")
     grid = _validate.shape3("shape", shape)
-    h = _validate.positive("voxel_size", voxel_size, "µm")
+    h = _validate.voxel_size(voxel_size)
     gap = _validate.non_negative("min_gap", min_gap, "µm")
     if not isinstance(periodic, bool):
         raise TypeError(f"`periodic` must be True or False, got periodic={periodic!r}")
@@ -428,7 +428,7 @@ def rasterize_fibres(
     if not isinstance(fibres, FibreTable):
         raise TypeError(f"`fibres` must be a FibreTable, got {type(fibres).__name__}")
     grid = _validate.shape3("shape", shape)
-    h = _validate.positive("voxel_size", voxel_size, "µm")
+    h = _validate.voxel_size(voxel_size)
     if not isinstance(periodic, bool):
         raise TypeError(f"`periodic` must be True or False, got periodic={periodic!r}")
     fibre_label = _validate.integer("fibre_label", fibre_label, minimum=0)

@@ -221,7 +221,7 @@ def _component_index(component: str | int, names: Sequence[str]) -> int:
 
 def _voxel_size(value: object) -> tuple[float, float, float]:
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        h = check.positive("voxel_size", value, "µm")
+        h = check.voxel_size(value)
         return (h, h, h)
     v = check.vector3("voxel_size", value)
     if np.any(v <= 0):
