@@ -19,9 +19,11 @@ from .composite import CompositeVoxels, composite_voxels, laminate, majority_vot
 from .distributions import Empirical, Fixed, LogNormal, Normal
 from .errors import (
     BackendUnavailableError,
+    ContrastWarning,
     ConvergenceError,
     CUDAError,
     FileFormatError,
+    MissingFileError,
     InsufficientMemoryError,
     NormalResolutionWarning,
     PlacementError,
@@ -128,6 +130,8 @@ __all__ = [
     "InsufficientMemoryError",
     "ConvergenceError",
     "FileFormatError",
+    "MissingFileError",
+    "ContrastWarning",
     "BlockLibrary",
     "Assembly",
     "AssemblyWarning",

@@ -18,7 +18,22 @@ __all__ = [
     "vector3",
     "shape3",
     "choice",
+    "modulus",
+    "voxel_size",
+    "VOXEL_SIZE_RANGE_UM",
+    "expansion",
+    "MODULUS_RANGE_GPA",
+    "MAX_EXPANSION",
 ]
+
+#: Moduli a material may have, GPa: from soft gels (1 kPa) to ten times diamond. Outside this
+#: range a value is a unit slip (Pa or MPa typed as GPa) and the solver could not resolve the
+#: contrast in floating point anyway.
+MODULUS_RANGE_GPA = (1e-6, 1e4)
+#: Voxel edges accepted, µm: a picometre to a kilometre. Beyond, positions overflow or lose all digits.
+VOXEL_SIZE_RANGE_UM = (1e-6, 1e9)
+#: Largest |CTE| accepted, 1/K (elastomers reach 3e-4).
+MAX_EXPANSION = 1e-2
 
 
 def real(name: str, value: object, unit: str = "") -> float:
@@ -88,10 +103,11 @@ def vector3(name: str, value: object, *, unit_length: bool = False) -> np.ndarra
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"`{name}` must be finite, got {name}={value!r}")
     if unit_length:
-        norm = float(np.linalg.norm(arr))
-        if norm == 0.0:
+        scale = float(np.abs(arr).max())
+        if scale == 0.0:
             raise ValueError(f"`{name}` must be a non-zero direction, got {name}={value!r}")
-        arr = arr / norm
+        arr = arr / scale  # first to the largest component: the norm of (1e200, 1e200, 0) would overflow
+        arr = arr / float(np.linalg.norm(arr))
     return arr
 
 
@@ -108,3 +124,30 @@ def choice(name: str, value: object, options: Sequence[str]) -> str:
     if not isinstance(value, str) or value not in options:
         raise ValueError(f"`{name}` must be one of {', '.join(repr(o) for o in options)}, got {name}={value!r}")
     return value
+
+
+def modulus(name: str, value: object) -> float:
+    """A stiffness modulus in GPa within ``MODULUS_RANGE_GPA``."""
+    out = positive(name, value, "GPa")
+    lo, hi = MODULUS_RANGE_GPA
+    if not lo <= out <= hi:
+        raise ValueError(f"`{name}` must be in [{lo:g}, {hi:g}] GPa (moduli are in GPa: 3.4 for PLA, not 3.4e9), "
+                         f"got {name}={value!r}")
+    return out
+
+
+def expansion(name: str, value: object) -> float:
+    """A coefficient of thermal expansion in 1/K with |value| <= ``MAX_EXPANSION``."""
+    out = real(name, value, "1/K")
+    if abs(out) > MAX_EXPANSION:
+        raise ValueError(f"`{name}` must be within ±{MAX_EXPANSION:g} 1/K (steel: 1.2e-5), got {name}={value!r}")
+    return out
+
+
+def voxel_size(value: object, name: str = "voxel_size") -> float:
+    """A voxel edge in µm within ``VOXEL_SIZE_RANGE_UM``."""
+    out = positive(name, value, "µm")
+    lo, hi = VOXEL_SIZE_RANGE_UM
+    if not lo <= out <= hi:
+        raise ValueError(f"`{name}` must be in [{lo:g}, {hi:g}] µm, got {name}={value!r}")
+    return out

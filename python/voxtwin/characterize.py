@@ -444,6 +444,8 @@ def _check_labels(labels: object) -> np.ndarray:
         raise TypeError(f"`labels` must be a numpy array of phase labels, got labels={type(labels).__name__}")
     if labels.ndim != 3:
         raise ValueError(f"`labels` must be a 3D volume indexed [x, y, z], got labels.shape={labels.shape}")
+    if labels.size == 0:
+        raise ValueError(f"`labels` must not be empty, got labels.shape={labels.shape}")
     if labels.dtype == np.bool_:
         return np.ascontiguousarray(labels, dtype=np.uint8)
     if not np.issubdtype(labels.dtype, np.integer):
@@ -559,7 +561,7 @@ def characterize(labels: np.ndarray, voxel_size: float, fibre_label: int = 1, *,
         profiles, Gaussian fits, CSV/Parquet/JSON export.
     """
     vol = _check_labels(labels)
-    h = _validate.positive("voxel_size", voxel_size, "µm")
+    h = _validate.voxel_size(voxel_size)
     lab = _validate.integer("fibre_label", fibre_label, minimum=0)
     if lab > 255:
         raise ValueError(f"`fibre_label` must be a phase label in 0..255, got fibre_label={fibre_label!r}")

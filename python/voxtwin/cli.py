@@ -65,7 +65,13 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     import voxtwin
 
     if args.spec:
-        spec = voxtwin.FibreSpec.from_dict(json.loads(Path(args.spec).read_text()))
+        try:
+            from ._limits import read_capped
+
+            text = read_capped(Path(args.spec), 1 << 24, "`--spec`").decode("utf-8")  # a spec is a few kB
+            spec = voxtwin.FibreSpec.from_dict(json.loads(text))
+        except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            raise ValueError(f"`--spec` {args.spec!r} is not a FibreSpec JSON file: {exc}") from exc
     else:
         orientation = voxtwin.orientation.Aligned((1.0, 0.0, 0.0), args.spread)
         spec = voxtwin.FibreSpec(args.volume_fraction, args.diameter, args.length, orientation, args.fibre_shape)
@@ -259,6 +265,14 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .assemble.verify import verify
+
+    result = verify(args.store, repair=args.repair, library=args.library, progress=not args.quiet)
+    print(result.summary())
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="voxtwin",
@@ -398,6 +412,13 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--quiet", action="store_true", help="no progress bars")
     sim.set_defaults(func=_cmd_simulate)
 
+    ver = sub.add_parser("verify", help="check an assembly store's chunks against their checksums; --repair rewrites "
+                         "damaged ones", epilog=EPILOG)
+    ver.add_argument("store", help="zarr store written by `voxtwin assemble` / Assembly.to_zarr")
+    ver.add_argument("--repair", action="store_true", help="rewrite damaged chunks (needs --library)")
+    ver.add_argument("--library", help="the block library folder the store was written from")
+    ver.add_argument("--quiet", action="store_true", help="no progress bar")
+    ver.set_defaults(func=_cmd_verify)
     from .growth.command import add_parser as _add_grow
     _add_grow(sub)
     for sub_parser in sub.choices.values():  # so that main() can show a subcommand's own usage
@@ -414,7 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .errors import BackendUnavailableError, ConvergenceError, InsufficientMemoryError, VoxtwinError
 
     codes = ((ConvergenceError, EXIT_NOT_CONVERGED), (BackendUnavailableError, EXIT_BACKEND),
-             (InsufficientMemoryError, EXIT_MEMORY), ((VoxtwinError, ValueError, TypeError, OSError), EXIT_FAILED))
+             ((InsufficientMemoryError, MemoryError), EXIT_MEMORY), ((VoxtwinError, ValueError, TypeError, OSError), EXIT_FAILED))
     try:
         with plain_warnings() as args.shown_warnings:  # once each, plainly, on stderr
             return int(args.func(args))

@@ -158,7 +158,7 @@ class CompositeVoxels:
 
     def coarse_voxel_size(self, voxel_size: float) -> float:
         """Edge of a coarse voxel in µm for fine voxels of ``voxel_size`` µm."""
-        return self.factor * check.positive("voxel_size", voxel_size, "µm")
+        return self.factor * check.voxel_size(voxel_size)
 
     def fractions(self, label: int) -> np.ndarray:
         """Volume fraction of ``label`` in every coarse voxel, float64 [cx, cy, cz]."""
@@ -448,7 +448,7 @@ def composite_voxels(
         if instances.shape != labels.shape:
             raise ValueError(f"`instances` must have the shape of `labels` {labels.shape}, got {instances.shape}")
         inst = _fit_shape(instances, f, remainder, "instances")
-        axes, rounded = _fibre_axes(fibres, check.positive("voxel_size", voxel_size, "µm"))
+        axes, rounded = _fibre_axes(fibres, check.voxel_size(voxel_size))
 
     rows = sorted(mats)
     row_of_label = np.full(256, -1, dtype=np.int32)

@@ -13,6 +13,8 @@ __all__ = [
     "InsufficientMemoryError",
     "ConvergenceError",
     "FileFormatError",
+    "MissingFileError",
+    "ContrastWarning",
     "PlacementError",
     "PlacementWarning",
     "VoxtwinWarning",
@@ -80,3 +82,12 @@ class DistributionWarning(VoxtwinWarning):
 class SegmentationWarning(VoxtwinWarning):
     """A segmentation is doubtful: a class poorly covered by automatic strokes, a histogram that does not
     show the phases asked for, or a scan without a voxel size."""
+
+
+class MissingFileError(FileFormatError, FileNotFoundError):
+    """A file or folder named by the caller does not exist (a ``FileFormatError`` and a
+    ``FileNotFoundError`` too, so either ``except`` catches it)."""
+
+
+class ContrastWarning(VoxtwinWarning):
+    """The stiffness contrast between phases is beyond what the solver tolerance resolves (result flagged)."""

@@ -701,7 +701,7 @@ def closed_loop(target: FibreStatistics | Mapping[str, Sequence[float] | np.ndar
     if not isinstance(spec, FibreSpec):
         raise TypeError(f"`spec` must be a FibreSpec, got spec={spec!r}")
     grid = _validate.shape3("shape", shape)
-    h = _validate.positive("voxel_size", voxel_size, "µm")
+    h = _validate.voxel_size(voxel_size)
     thr = _validate.fraction("threshold", threshold, open_low=False, open_high=False)
     n_iter = _validate.integer("max_iter", max_iter, minimum=1)
     seed = _validate.seed(seed)

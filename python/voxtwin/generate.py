@@ -37,7 +37,11 @@ from typing import Any
 import numpy as np
 
 from . import _core, _validate
+
+_FIBRE_BYTES = 256  # a placed fibre: its table row, the placer's copy and its spatial-hash entries
+_HASH_CELL_BYTES = 8  # one cell of the placer's spatial hash
 from ._backend import Device, cuda_module, resolve_device
+from ._limits import require_memory
 from ._progress import progress_bar
 from .distributions import Distribution, LogNormal, Normal, as_distribution, distribution_from_dict
 from .errors import DistributionWarning, PlacementError, PlacementWarning
@@ -248,6 +252,14 @@ class Placement:
         return int(self.voxel_counts.sum())
 
 
+def _require_volume(grid: tuple[int, int, int], instances: bool, supersample: int | None, what: str) -> None:
+    """Refuse an output volume that does not fit before allocating it (uint8 labels, uint32 instances,
+    float32 fractions; twice the labels for the copy a caller's background is drawn into)."""
+    per_voxel = 2 + 4 * bool(instances) + 4 * (supersample is not None)
+    require_memory(float(math.prod(grid)) * per_voxel, f"{what} of shape={grid}",
+                   "generate smaller blocks and assemble them (voxtwin.BlockLibrary, voxtwin.Assembly)")
+
+
 def place_fibres(
     spec: FibreSpec,
     shape: Sequence[int],
@@ -286,7 +298,7 @@ def place_fibres(
     if not isinstance(spec, FibreSpec):
         raise TypeError(f"`spec` must be a FibreSpec, got spec={spec!r}")
     grid = _validate.shape3("shape", shape)
-    h = _validate.positive("voxel_size", voxel_size, "µm")
+    h = _validate.voxel_size(voxel_size)
     seed = _validate.seed(seed)
     mask_u8 = _mask_argument(mask, grid)
     if not isinstance(periodic, bool):
@@ -309,6 +321,11 @@ def place_fibres(
     expected = max(1, math.ceil(target_voxels / mean_voxels))
     budget = 50 * expected + 10_000 if max_attempts is None else _validate.integer("max_attempts", max_attempts, 1)
     tries = _validate.integer("tries_per_fibre", tries_per_fibre, minimum=1)
+    hash_cell = max(h, spec.length.moments()[0] / 3.0, spec.diameter.moments()[0])  # type: ignore[union-attr]
+    hash_cells = math.prod(g * h / hash_cell + 2.0 for g in grid)
+    require_memory(expected * _FIBRE_BYTES + hash_cells * _HASH_CELL_BYTES,
+                   f"placing about {expected:.3g} fibres in shape={grid} at voxel_size={h:g} µm",
+                   "generate smaller blocks and assemble them (voxtwin.BlockLibrary, voxtwin.Assembly)")
 
     extent = np.array(grid, dtype=np.float64) * h
     margin = 0.0 if periodic else 0.5 * (_typical_extent(spec.length) + _typical_extent(spec.diameter))  # type: ignore[arg-type]
@@ -380,7 +397,7 @@ def overlapping_fibres(
     if not isinstance(fibres, FibreTable):
         raise TypeError(f"`fibres` must be a FibreTable, got {type(fibres).__name__}")
     grid = _validate.shape3("shape", shape)
-    h = _validate.positive("voxel_size", voxel_size, "µm")
+    h = _validate.voxel_size(voxel_size)
     gap = _validate.non_negative("min_gap", min_gap, "µm")
     if not isinstance(periodic, bool):
         raise TypeError(f"`periodic` must be True or False, got periodic={periodic!r}")
@@ -423,13 +440,14 @@ def rasterize_fibres(
     if not isinstance(fibres, FibreTable):
         raise TypeError(f"`fibres` must be a FibreTable, got {type(fibres).__name__}")
     grid = _validate.shape3("shape", shape)
-    h = _validate.positive("voxel_size", voxel_size, "µm")
+    h = _validate.voxel_size(voxel_size)
     if not isinstance(periodic, bool):
         raise TypeError(f"`periodic` must be True or False, got periodic={periodic!r}")
     fibre_label = _validate.integer("fibre_label", fibre_label, minimum=0)
     if fibre_label > 255:
         raise ValueError(f"`fibre_label` must be a uint8 label in 0..255, got fibre_label={fibre_label!r}")
     supersample = _supersample_argument(supersample)
+    _require_volume(grid, instances, supersample, "rasterize_fibres")
     out = np.zeros(grid, dtype=np.uint8) if labels is None else _labels_argument("labels", labels, grid)
     return _rasterize_into(out, fibres, h, periodic, fibre_label, instances, supersample, device)
 
@@ -525,6 +543,7 @@ def generate_fibres(
         raise TypeError(f"`spec` must be a FibreSpec, got spec={spec!r}")
     resolve_device(device)  # bad arguments fail before any work
     supersample = _supersample_argument(supersample)
+    _require_volume(grid, instances, supersample, "generate_fibres")
     base = np.zeros(grid, dtype=np.uint8) if background is None else _labels_argument("background", background, grid)
     n_voxels = base.size
     already = 0 if background is None else int(np.count_nonzero(base == FIBRE_LABEL))

@@ -100,9 +100,11 @@ class Isotropic(Material):
     kind = "isotropic"
 
     def __init__(self, E: float, nu: float, alpha: float = 0.0, name: str = "", density: float = 0.0) -> None:
-        E = check.real("E", E, "GPa")
+        E = check.modulus("E", E)
         nu = check.real("nu", nu)
-        alpha = check.real("alpha", alpha, "1/K")
+        if not -1.0 < nu < 0.5:
+            raise ValueError(f"`nu` must be in (-1, 0.5) (0.5 is incompressible: no finite stiffness), got nu={nu!r}")
+        alpha = check.expansion("alpha", alpha)
         density = check.real("density", density, "g/cm^3")
         core = _core.isotropic(E, nu, alpha, str(name), density)
         super().__init__(core, {"E": E, "nu": nu, "alpha": alpha, "name": str(name), "density": density})
@@ -161,13 +163,13 @@ class TransverselyIsotropic(Material):
         density: float = 0.0,
     ) -> None:
         values = {
-            "E1": check.real("E1", E1, "GPa"),
-            "E2": check.real("E2", E2, "GPa"),
-            "G12": check.real("G12", G12, "GPa"),
+            "E1": check.modulus("E1", E1),
+            "E2": check.modulus("E2", E2),
+            "G12": check.modulus("G12", G12),
             "nu12": check.real("nu12", nu12),
             "nu23": check.real("nu23", nu23),
-            "alpha1": check.real("alpha1", alpha1, "1/K"),
-            "alpha2": check.real("alpha2", alpha2, "1/K"),
+            "alpha1": check.expansion("alpha1", alpha1),
+            "alpha2": check.expansion("alpha2", alpha2),
         }
         axis_vec = check.vector3("axis", axis, unit_length=True)
         density = check.real("density", density, "g/cm^3")
@@ -195,12 +197,27 @@ class Anisotropic(Material):
     kind = "anisotropic"
 
     def __init__(self, C: np.ndarray, alpha: np.ndarray | None = None, name: str = "", density: float = 0.0) -> None:
-        C = np.asarray(C, dtype=np.float64)
+        try:
+            C = np.asarray(C, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"`C` must be a 6×6 matrix of numbers (GPa), got C={C!r}") from None
         if C.shape != (6, 6):
             raise ValueError(f"`C` must be a 6×6 Voigt matrix, got shape {C.shape}")
-        a = np.zeros(6) if alpha is None else np.asarray(alpha, dtype=np.float64).reshape(-1)
+        try:
+            a = np.zeros(6) if alpha is None else np.asarray(alpha, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            raise TypeError(f"`alpha` must be 6 numbers (1/K), got alpha={alpha!r}") from None
         if a.shape != (6,):
             raise ValueError(f"`alpha` must have 6 Voigt components, got shape {np.shape(alpha)}")
+        if not (np.all(np.isfinite(C)) and np.all(np.isfinite(a))):
+            raise ValueError(f"`C` and `alpha` must be finite, got C={C.tolist()!r}, alpha={a.tolist()!r}")
+        lo, hi = check.MODULUS_RANGE_GPA
+        top = float(np.abs(C).max())
+        if not lo <= top <= hi:
+            raise ValueError(f"the largest entry of `C` must be in [{lo:g}, {hi:g}] GPa (moduli are in GPa), "
+                             f"got max |C| = {top!r}")
+        if float(np.abs(a).max()) > check.MAX_EXPANSION:
+            raise ValueError(f"`alpha` must be within ±{check.MAX_EXPANSION:g} 1/K, got alpha={a.tolist()!r}")
         density = check.real("density", density, "g/cm^3")
         core = _core.anisotropic(C, a, str(name), density)
         super().__init__(core, {"C": C.tolist(), "alpha": a.tolist(), "name": str(name), "density": density})

@@ -13,7 +13,11 @@ The periodic small-strain cell problem σ = C(x):(ε − α(x)ΔT), div σ = 0 i
 Convergence: the residual in the norm of the preconditioner relative to the initial one,
 √(rᵀM⁻¹r)/√(r₀ᵀM⁻¹r₀) ≤ ``tol`` — the reference-medium energy of the strain correction the
 remaining force imbalance would cause. Results flag ``converged``; ``strict=True`` raises
-:class:`~voxtwin.ConvergenceError` instead.
+:class:`~voxtwin.ConvergenceError` instead. ``converged`` is also False (reasons in ``problems``)
+when the stiffness contrast is beyond what ``tol`` or the float type resolves (a
+:class:`~voxtwin.ContrastWarning` with a hint), or when the effective C fails a physical check:
+not positive definite, above the Voigt bound, or asymmetric by far more than ``tol`` (the true
+residual then exceeds the reported one). Non-finite results raise ConvergenceError.
 
 Loadings: macroscopic strain, macroscopic stress, or mixed (per Voigt component). Stress and mixed
 control are exact in one solve: the free macroscopic strain components are extra CG unknowns that
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -41,7 +46,7 @@ from . import _validate as check
 from ._backend import cuda_module, get_num_threads, resolve_device
 from ._material_table import MaterialTable, check_labels, material_table
 from ._progress import progress_bar
-from .errors import ConvergenceError, InsufficientMemoryError
+from .errors import ContrastWarning, ConvergenceError, InsufficientMemoryError
 from .materials import Material
 
 __all__ = ["homogenize", "solve", "Homogenization", "Solution", "VOIGT", "LOAD_CASES"]
@@ -55,6 +60,18 @@ VOIGT: tuple[str, ...] = ("xx", "yy", "zz", "yz", "xz", "xy")
 LOAD_CASES: tuple[str, ...] = (*VOIGT, "thermal")
 
 _SCHEMES = ("hex8r", "hex8", "basic")
+# Loads beyond these are not small-strain elasticity and overflow float32 products in the solver.
+_MAX_STRAIN = 1e3
+_MAX_STRESS_GPA = 1e9
+_MAX_DELTA_T = 1e6
+# A contrast times machine epsilon above this cannot be represented in the solver's float type.
+_MAX_CONTRAST_EPS = 1e-2
+# Stiffness eigenvalues below this fraction of the largest are zero modes (voids), not a soft phase.
+_ZERO_MODE = 1e-12
+# Effective C may miss the physical bounds by this many tolerances (times the largest stiffness).
+_PHYSICAL_SLACK = 10.0
+# C_raw may be this many tolerances away from symmetric before the true residual is in doubt.
+_ASYMMETRY_FACTOR = 100.0
 _FIELDS = ("displacement", "strain", "stress")
 
 
@@ -93,11 +110,13 @@ class Homogenization(_Run):
     load_cases: tuple[str, ...]
     mean_stresses: np.ndarray
     reference_C: np.ndarray = field(repr=False)
+    problems: tuple[str, ...] = ()
 
     @property
     def converged(self) -> bool:
-        """True when every load case reached the tolerance."""
-        return all(self.converged_cases)
+        """True when every load case reached the tolerance and the result passed the physical checks
+        (``problems`` is empty: C positive definite and below the Voigt bound, contrast resolvable at ``tol``)."""
+        return all(self.converged_cases) and not self.problems
 
     @property
     def S(self) -> np.ndarray:
@@ -116,6 +135,7 @@ class Homogenization(_Run):
 class Solution(_Run):
     """Local fields of one loading (:func:`solve`).
 
+    ``converged`` is False also when ``problems`` names a contrast the tolerance cannot resolve.
     ``strain`` and ``stress`` [6, nx, ny, nz] at the voxel centres (GPa for stress), ``displacement``
     [3, nx, ny, nz] in µm at the nodes (voxel corners; node (i, j, k) at (i, j, k)·voxel_size), total:
     fluctuation plus mean strain · position. Fields not asked for (``fields=``) are None; the basic
@@ -133,6 +153,10 @@ class Solution(_Run):
     residuals: np.ndarray
     delta_T: float
     phases: np.ndarray = field(repr=False)
+    problems: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.converged = bool(self.converged) and not self.problems
 
     def field(self, quantity: str, component: str | int) -> np.ndarray:
         """One component of ``"strain"``, ``"stress"`` or ``"displacement"`` as a [nx, ny, nz] view."""
@@ -197,7 +221,7 @@ def _component_index(component: str | int, names: Sequence[str]) -> int:
 
 def _voxel_size(value: object) -> tuple[float, float, float]:
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        h = check.positive("voxel_size", value, "µm")
+        h = check.voxel_size(value)
         return (h, h, h)
     v = check.vector3("voxel_size", value)
     if np.any(v <= 0):
@@ -249,6 +273,7 @@ class _Setup:
     voxel_size: tuple[float, float, float]
     tol: float
     max_iter: int
+    problems: tuple[str, ...] = ()
 
 
 def _setup(labels_or_cv: Any, materials: dict[int, Material], voxel_size: object, tol: object, device: str,
@@ -273,7 +298,85 @@ def _setup(labels_or_cv: Any, materials: dict[int, Material], voxel_size: object
     else:
         table = material_table(labels_or_cv, materials, axes=axes)
         _check_memory(table.shape, backend, scheme, precision, field_bytes_per_voxel)
-    return _Setup(table, backend, precision, scheme, h, tol_f, iters)
+    problems = _check_contrast(table, precision, tol_f)
+    return _Setup(table, backend, precision, scheme, h, tol_f, iters, problems)
+
+
+def _hint(st: _Setup) -> str:
+    tighter = f"a tighter tol than {st.tol:g}"
+    return f"try {tighter}" + (" and device='cpu' with precision='float64'" if st.precision == "float32" else "")
+
+
+def _contrast(table: MaterialTable) -> float:
+    """Largest over smallest stiffness eigenvalue of the entries in use (1 when uniform).
+
+    Zero-stiffness modes (void phases, the normal of a solid-void composite voxel: eigenvalues
+    below ``_ZERO_MODE`` of the largest) are left out: the schemes handle them as voids.
+    """
+    used = np.flatnonzero(np.bincount(table.index.ravel(), minlength=len(table.C)))
+    eig = np.concatenate([np.linalg.eigvalsh(table.C[i]) for i in used]) if len(used) else np.ones(1)
+    top = float(np.abs(eig).max())
+    if top == 0.0:
+        return 1.0
+    solid = eig[eig > _ZERO_MODE * top]
+    return top / float(solid.min())
+
+
+def _check_contrast(table: MaterialTable, precision: str, tol: float) -> tuple[str, ...]:
+    """Flag a stiffness contrast the float type or the tolerance cannot resolve (with a hint).
+
+    A residual below ``tol`` relative to stresses of the stiff phase can leave errors as large as the
+    whole stress of a phase more than 1/tol times softer, so its contribution is not resolved; the
+    same holds for machine epsilon of the float type.
+    """
+    contrast = _contrast(table)
+    eps = float(np.finfo(np.float32 if precision == "float32" else np.float64).eps)
+    msg = ""
+    if contrast * eps > _MAX_CONTRAST_EPS:
+        msg = (f"the stiffness contrast between the phases is {contrast:.3g}, beyond what {precision} resolves "
+               f"(about {_MAX_CONTRAST_EPS / eps:.3g}): "
+               + ("use device='cpu' with precision='float64', or " if precision == "float32" else "")
+               + "model the soft phase as vt.VOID")
+    elif contrast * tol > 1.0:
+        msg = (f"the stiffness contrast {contrast:.3g} is beyond what tol={tol:g} resolves (tol x contrast > 1): "
+               f"use tol <= {1.0 / contrast:.1g}" + (" with precision='float64'" if precision == "float32" else "")
+               + ", or model the soft phase as vt.VOID")
+    if msg:
+        warnings.warn(msg, ContrastWarning, stacklevel=4)
+        return (msg,)
+    return ()
+
+
+def _check_effective(C: np.ndarray, C_raw: np.ndarray, st: _Setup) -> tuple[str, ...]:
+    """Physical checks of an effective stiffness: positive semi-definite, at most the Voigt bound, and
+    symmetric to the tolerance (a check of the true residual behind the six load cases).
+
+    The uniform strain is an admissible field of every scheme, so the energy of C_eff never exceeds
+    the volume average of the local stiffness (Voigt); a negative eigenvalue is impossible for a
+    stable material. Both are allowed a slack of the solver tolerance times the largest stiffness.
+    """
+    problems = []
+    t = st.table
+    counts = np.bincount(t.index.ravel(), minlength=len(t.C)).astype(np.float64)
+    voigt = np.tensordot(counts / counts.sum(), t.C, axes=1)
+    scale = float(np.abs(np.linalg.eigvalsh(voigt)).max()) or 1.0
+    slack = max(_PHYSICAL_SLACK * st.tol, 1e3 * float(np.finfo(np.float64).eps)) * scale
+    low = float(np.linalg.eigvalsh(C).min())
+    if low < -slack:
+        problems.append(f"the effective C is not positive definite (smallest eigenvalue {low:.4g} GPa); {_hint(st)}")
+    above = float(np.linalg.eigvalsh(C - voigt).max())
+    if above > slack:
+        problems.append(f"the effective C exceeds the Voigt bound by {above:.4g} GPa (impossible); {_hint(st)}")
+    # The six load cases give a symmetric C up to the solver error, which tracks tol (measured: the
+    # asymmetry stays below tol from 1e-3 to 1e-5). Far more means the reported residual understates
+    # the true one.
+    top = float(np.abs(C_raw).max()) or 1.0
+    asymmetry = float(np.abs(C_raw - C_raw.T).max()) / top
+    if asymmetry > _ASYMMETRY_FACTOR * max(st.tol, 1e3 * float(np.finfo(np.float64).eps)):
+        problems.append(f"the computed C is not symmetric (relative asymmetry {asymmetry:.2e} > "
+                        f"{_ASYMMETRY_FACTOR:g} x tol): the true residual is larger than the solver reports; "
+                        f"{_hint(st)}")
+    return tuple(problems)
 
 
 def _check_memory(shape: tuple[int, ...], backend: str, scheme: str, precision: str, field_bytes_per_voxel: float) -> None:
@@ -350,6 +453,8 @@ def homogenize(labels_or_cv: Any, materials: dict[int, Material], voxel_size: fl
     isotropic phases. Raises ValueError/TypeError for bad input, InsufficientMemoryError before
     allocating when the problem does not fit, ConvergenceError when ``strict`` and a case did not converge.
     """
+    if thermal is not None and not isinstance(thermal, (bool, np.bool_)):
+        raise TypeError(f"`thermal` must be True, False or None (automatic), got thermal={thermal!r}")
     st = _setup(labels_or_cv, materials, voxel_size, tol, device, scheme, precision, max_iter, axes, 0.0)
     do_thermal = st.table.has_thermal_expansion if thermal is None else bool(thermal)
     cases = LOAD_CASES if do_thermal else VOIGT
@@ -380,12 +485,19 @@ def homogenize(labels_or_cv: Any, materials: dict[int, Material], voxel_size: fl
     finally:
         bar.close()
     C_raw = stresses[:6].T.copy()
+    if not np.all(np.isfinite(stresses)):
+        raise ConvergenceError(f"homogenize: the solver produced non-finite stresses {stresses.tolist()} "
+                               f"({st.precision}); {_hint(st)}")
     C = 0.5 * (C_raw + C_raw.T)
     alpha = _effective_cte(C, stresses[6]) if do_thermal else np.zeros(6)
+    problems = st.problems + _check_effective(C, C_raw, st)
+    if strict and problems:
+        raise ConvergenceError("homogenize: " + "; ".join(problems))
     return Homogenization(C=C, C_raw=C_raw, alpha=alpha, iterations=tuple(iterations), residuals=tuple(residuals),
                           converged_cases=tuple(converged), load_cases=tuple(cases), mean_stresses=stresses,
                           device=st.device, precision=st.precision, scheme=st.scheme, voxel_size=st.voxel_size,
-                          seconds=time.perf_counter() - start, memory_bytes=memory, reference_C=reference)
+                          seconds=time.perf_counter() - start, memory_bytes=memory, reference_C=reference,
+                          problems=problems)
 
 
 def _effective_cte(C: np.ndarray, thermal_stress: np.ndarray) -> np.ndarray:
@@ -419,6 +531,12 @@ def solve(labels_or_cv: Any, materials: dict[int, Material], strain: Sequence[fl
     """
     e, s, controlled = _loading(strain, stress)
     dT = check.real("delta_T", delta_T, "K")
+    for name, values, bound, unit in (("strain", e, _MAX_STRAIN, ""), ("stress", s, _MAX_STRESS_GPA, " GPa")):
+        if np.abs(values).max() > bound:
+            raise ValueError(f"`{name}` components must be within ±{bound:g}{unit} (small-strain elasticity; larger "
+                             f"values overflow the solver), got {name}={values.tolist()!r}")
+    if abs(dT) > _MAX_DELTA_T:
+        raise ValueError(f"`delta_T` must be within ±{_MAX_DELTA_T:g} K, got delta_T={delta_T!r}")
     wanted = tuple(fields)
     for f in wanted:
         check.choice("fields", f, _FIELDS)
@@ -432,9 +550,15 @@ def solve(labels_or_cv: Any, materials: dict[int, Material], strain: Sequence[fl
     finally:
         bar.close()
     _convergence("solve", out, st.tol, strict)
+    if not (np.all(np.isfinite(out["mean_stress"])) and np.all(np.isfinite(out["mean_strain"]))):
+        raise ConvergenceError(f"solve: the solver produced non-finite mean fields (stress {list(out['mean_stress'])}, "
+                               f"strain {list(out['mean_strain'])}); {_hint(st)}")
+    if strict and st.problems:
+        raise ConvergenceError("solve: " + "; ".join(st.problems))
     return Solution(strain=out["strain"], stress=out["stress"], displacement=out["displacement"],
                     mean_strain=np.asarray(out["mean_strain"]), mean_stress=np.asarray(out["mean_stress"]),
                     iterations=int(out["iterations"]), converged=bool(out["converged"]),
                     residuals=np.asarray(out["residuals"]), phases=st.table.phases, delta_T=dT, device=st.device,
                     precision=st.precision, scheme=st.scheme, voxel_size=st.voxel_size,
-                    seconds=time.perf_counter() - start, memory_bytes=float(out["memory_bytes"]))
+                    seconds=time.perf_counter() - start, memory_bytes=float(out["memory_bytes"]),
+                    problems=st.problems)

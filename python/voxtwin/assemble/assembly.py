@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _core, _validate
 from .._progress import progress_bar
+from .._limits import require_memory
 from ..errors import InsufficientMemoryError, VoxtwinWarning
 from . import joints, transforms
 from .library import KINDS, Block, BlockLibrary
@@ -31,6 +32,8 @@ __all__ = ["Assembly", "AssemblyWarning"]
 
 _AXES = {"x": 0, "y": 1, "z": 2}
 _DEFAULT_CACHE_BYTES = 256 * 2**20
+_CELL_BYTES = 96  # per grid cell: ids, turns, seeds, and the layout and directions built from them
+_CHUNK_BOOK_BYTES = 512  # per output chunk while writing: done flag, checksum, pending-list entry
 
 Item = Union[str, Block, Module, "Assembly"]
 
@@ -49,6 +52,12 @@ def _side(value: object) -> tuple[int, int]:
     if isinstance(value, str) and len(value) == 2 and value[0] in "+-" and value[1].lower() in _AXES:
         return _AXES[value[1].lower()], (1 if value[0] == "+" else -1)
     raise ValueError(f"`side` must be one of '+x', '-x', '+y', '-y', '+z', '-z', got side={value!r}")
+
+
+def _require_grid(shape: tuple[int, ...], what: str) -> None:
+    """Refuse a cell grid whose per-cell arrays (ids, turns, seeds, layout) do not fit memory."""
+    require_memory(float(np.prod(shape, dtype=np.float64)) * _CELL_BYTES, f"{what}: a grid of {tuple(shape)} cells",
+                   "fewer, larger blocks")
 
 
 def _grid_shape(value: object) -> tuple[int, int, int]:
@@ -93,6 +102,7 @@ class Assembly:
             raise ValueError(f"`air_label` must be a uint8 label (0..255), got air_label={air_label!r}")
         self.device = _validate.choice("device", device, ("auto", "cpu", "cuda"))
         self.cache_bytes = _validate.integer("cache_bytes", cache_bytes, minimum=0)
+        _require_grid(shape, "Assembly")
         self._ids = np.full(shape, -1, dtype=np.int32)
         self._tf = np.zeros(shape, dtype=np.uint8)
         self._cache: BlockCache | None = None
@@ -267,6 +277,7 @@ class Assembly:
             lo = [min(0, o) for o in offset]
             hi = [max(g, o + n) for g, o, n in zip(old, offset, ids.shape)]
             shape = tuple(h - lo_ for h, lo_ in zip(hi, lo))
+            _require_grid(shape, f"attach on {side}")
             new_ids = np.full(shape, -1, dtype=np.int32)
             new_tf = np.zeros(shape, dtype=np.uint8)
             own = tuple(slice(-lo_, -lo_ + g) for lo_, g in zip(lo, old))
@@ -325,6 +336,12 @@ class Assembly:
             if not isinstance(layer_shape, Sequence) or len(layer_shape) != 2:
                 raise ValueError(f"`layer_shape` must be two cell counts, got layer_shape={layer_shape!r}")
             inplane = tuple(_validate.integer(f"layer_shape[{i}]", v, minimum=1) for i, v in enumerate(layer_shape))
+        if inplane is not None:  # the grid this stack ends with, before any layer is built
+            final = [0, 0, 0]
+            for a, v in zip(others, inplane):
+                final[a] = v
+            final[ax] = self.grid_shape[ax] + len(layers)
+            _require_grid(tuple(final), f"stacking {len(layers)} layers of {inplane} cells")
         for n, layer in enumerate(layers):
             if isinstance(layer, (int, float, np.integer, np.floating)) and not isinstance(layer, bool):
                 name: Item = self.library.block_for(float(layer), "inner")
@@ -469,13 +486,15 @@ class Assembly:
         bx, by, bz = self.block_shape
         sx, sy, sz = (s / 1000.0 for s in self.size_um)
         nx, ny, nz = self.shape
-        kinds = self.layout()["kind"]
+        kind_table = np.array([KINDS[self.library.block(i).kind] for i in range(len(self.library))] + [0],
+                              dtype=np.uint8)
+        per_block = np.bincount(self._ids.ravel() + 1, minlength=len(self.library) + 1)  # air first
+        kinds = np.bincount(np.roll(kind_table, 1), weights=per_block, minlength=3)
         return "\n".join([
             f"Assembly: {gx}×{gy}×{gz} blocks of {bx}×{by}×{bz} voxels at {self.voxel_size:g} µm",
             f"  volume    {nx}×{ny}×{nz} voxels = {sx:g}×{sy:g}×{sz:g} mm",
             f"  voxels    {self.n_voxels:.3e}; memory {self.nbytes / 2**30:.3f} GiB as uint8 labels",
-            (f"  blocks    {self.n_blocks} ({int(np.count_nonzero(kinds == 1))} outer, "
-             f"{int(np.count_nonzero(kinds == 2))} inner, {int(np.count_nonzero(kinds == 0))} air cells)"),
+            (f"  blocks    {self.n_blocks} ({int(kinds[1])} outer, {int(kinds[2])} inner, {int(kinds[0])} air cells)"),
             f"  fibres    {self.n_fibres:.3e} expected",
             f"  joints    {self.perpendicular_joints()} perpendicular",
             f"  seed      {self.seed} ({'one twin per cell' if self.unique_blocks else 'identical copies'})",
@@ -530,6 +549,8 @@ class Assembly:
         if any(i >= c for i, c in zip(idx, counts)):
             raise IndexError(f"`index`={idx} is outside the chunk grid {counts} of chunks {chunks_}")
         lo, extent = chunk_window(idx, self.shape, chunks_)  # type: ignore[arg-type]
+        require_memory(float(np.prod(extent, dtype=np.float64)) + self.cache_bytes,
+                       f"a chunk of {tuple(int(e) for e in extent)} voxels", "use smaller `chunks`")
         return render_window(self, lo, extent, self._block_cache())
 
     def to_numpy(self, *, threads: int | None = None, progress: bool = False) -> np.ndarray:
@@ -561,5 +582,12 @@ class Assembly:
         """
         from .zarr_store import write
 
-        return write(self, path, self._chunks(chunks), progress=progress, threads=threads, client=client,
+        chunks_ = self._chunks(chunks)
+        workers = _core.get_num_threads() if threads is None else _validate.integer("threads", threads, minimum=1)
+        n_chunks = float(np.prod(chunk_counts(self.shape, chunks_), dtype=np.float64))
+        # chunks in flight (two per writer thread), the block cache, and the bookkeeping per chunk
+        require_memory(2.0 * workers * float(np.prod(chunks_, dtype=np.float64)) + self.cache_bytes
+                       + n_chunks * _CHUNK_BOOK_BYTES, f"to_zarr with chunks={chunks_} ({n_chunks:.3g} chunks)",
+                       "use smaller chunks (memory) or larger ones (fewer chunks), or fewer `threads`")
+        return write(self, path, chunks_, progress=progress, threads=threads, client=client,
                      overwrite=overwrite, compressors=compressors)

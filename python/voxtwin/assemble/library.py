@@ -96,7 +96,7 @@ class BlockLibrary:
 
     def __init__(self, block_shape: Sequence[int], voxel_size: float) -> None:
         self.block_shape: tuple[int, int, int] = _validate.shape3("block_shape", block_shape)
-        self.voxel_size: float = _validate.positive("voxel_size", voxel_size, "µm")
+        self.voxel_size: float = _validate.voxel_size(voxel_size)
         self._blocks: list[Block] = []
         self._ids: dict[str, int] = {}
         self._modules: dict[str, Module] = {}

@@ -8,7 +8,6 @@ regenerated for each, while memory stays bounded.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import _core
+from .. import _core, _limits
 from . import transforms
 
 if TYPE_CHECKING:
@@ -116,12 +115,5 @@ def render_window(asm: Assembly, lo: np.ndarray, extent: np.ndarray, cache: Bloc
 
 
 def available_memory() -> int:
-    """Bytes of memory available now (MemAvailable on Linux; free pages elsewhere)."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    """Bytes of memory available now (MemAvailable capped by a cgroup limit; see voxtwin._limits)."""
+    return _limits.available_memory()

@@ -6,18 +6,24 @@ Store layout (a zarr v3 group)::
     labels/           uint8 [x, y, z] volume, compressed (zstd by default); air chunks are not stored
     layout/           the per-cell layout: angle, kind, seed, block, transform (see Assembly.layout)
     done/             uint8 per chunk of `labels`, 1 once that chunk is safely in the store
+    checksums/        CRC32C and length of every chunk file of `labels` (voxtwin.io.chunk_manifest)
 
 Every chunk is generated alone from the block seeds, written, and only then marked done. A
 restart skips the chunks marked done and (re)writes all others, so an interruption (an error,
 Ctrl-C, a killed process) never loses or rewrites a finished chunk, and the finished store is
 the same, byte for byte, whatever the interruptions, threads or order of writing. A store of
 another assembly (different fingerprint, shape or chunks) is never resumed into.
+
+A restart also checks every finished chunk against its recorded checksum: a corrupted,
+truncated or deleted chunk is named in an ``AssemblyWarning`` and written again, so resuming a
+finished store repairs it (``voxtwin verify`` runs the same check without an assembly).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -29,6 +35,7 @@ from zarr.codecs import ZstdCodec
 
 from .. import _core, _validate
 from .._progress import progress_bar
+from ..io import chunk_manifest
 from .render import BlockCache, chunk_counts, chunk_window, render_window
 
 if TYPE_CHECKING:
@@ -72,6 +79,7 @@ def _create(asm: Assembly, path: Path, chunks: tuple[int, int, int], compressors
             group.create_array(key, data=np.ascontiguousarray(arr), chunks=arr.shape)
     counts = chunk_counts(asm.shape, chunks)
     root.create_array("done", shape=counts, chunks=(1, 1, 1), dtype="uint8", fill_value=0, compressors=None)
+    chunk_manifest.create(root, counts)
     return root
 
 
@@ -117,11 +125,63 @@ def _done_flags(done: zarr.Array) -> np.ndarray:
 
 def _write_one(asm: Assembly, labels: zarr.Array, done: zarr.Array, index: tuple[int, ...],
                chunks: tuple[int, int, int], cache: BlockCache) -> None:
-    """Generates, writes and marks one chunk (the mark only after the data is stored)."""
+    """Generates, writes, checksums and marks one chunk (the mark only after the data is stored)."""
     lo, extent = chunk_window(index, asm.shape, chunks)  # type: ignore[arg-type]
     data = render_window(asm, lo, extent, cache)
     labels[tuple(slice(int(a), int(a + e)) for a, e in zip(lo, extent))] = data
+    array_dir = _array_dir(labels)
+    chunk_manifest.record(_manifest(str(array_dir.parent)), index, array_dir, labels)
     done[index] = 1
+
+
+def _array_dir(array: zarr.Array) -> Path:
+    """The local folder of an array of a store on disk."""
+    return Path(str(array.store.root)) / array.path  # type: ignore[attr-defined]
+
+
+def _labels_dir(root: zarr.Group) -> Path:
+    return _array_dir(root["labels"])  # type: ignore[arg-type]
+
+
+def _manifest(group_dir: str) -> zarr.Array:
+    """The checksum array of the store at ``group_dir`` (opened per chunk: a small JSON read, and never
+    stale when a store is replaced at the same path)."""
+    return zarr.open_array(str(Path(group_dir) / chunk_manifest.MANIFEST), mode="r+")
+
+
+def _verify_done(root: zarr.Group, flags: np.ndarray, path: Path) -> list[tuple[tuple[int, ...], str]]:
+    """Finished chunks whose file no longer matches its checksum; their flags are cleared in ``flags``.
+
+    A store written before checksums existed gets a manifest here: its finished chunks are
+    decoded once (a damaged one is rewritten) and then recorded.
+    """
+    labels = root["labels"]
+    if chunk_manifest.MANIFEST not in root:
+        chunk_manifest.create(root, flags.shape)
+    manifest = root[chunk_manifest.MANIFEST]
+    entries = chunk_manifest.read(manifest)  # type: ignore[arg-type]
+    done_idx = [tuple(int(i) for i in idx) for idx in np.argwhere(flags)]
+    recorded = [idx for idx in done_idx if entries[idx][1] != chunk_manifest.UNRECORDED]
+    bad = chunk_manifest.check(labels, entries, _labels_dir(root), recorded)
+    chunks = tuple(labels.chunks)  # type: ignore[union-attr]
+    for idx in done_idx:
+        if entries[idx][1] != chunk_manifest.UNRECORDED:
+            continue
+        lo, extent = chunk_window(idx, tuple(labels.shape), chunks)  # type: ignore[arg-type]
+        try:
+            labels[tuple(slice(int(a), int(a + e)) for a, e in zip(lo, extent))]  # type: ignore[index]
+        except Exception:  # noqa: BLE001 - a chunk the codec cannot decode
+            bad.append((idx, "unreadable (no checksum recorded)"))
+            continue
+        chunk_manifest.record(manifest, idx, _labels_dir(root), labels)  # type: ignore[arg-type]
+    for idx, _ in bad:
+        flags[idx] = False
+    if bad:
+        from .assembly import AssemblyWarning
+
+        warnings.warn(f"{path}: {len(bad)} finished chunk(s) are damaged and will be written again: "
+                      f"{chunk_manifest.describe(bad)}", AssemblyWarning, stacklevel=4)
+    return bad
 
 
 def _cache_for(asm: Assembly, chunks: tuple[int, int, int]) -> BlockCache:
@@ -214,6 +274,7 @@ def write(asm: Assembly, path: str | os.PathLike, chunks: tuple[int, int, int], 
     else:
         root = _create(asm, path, chunks, codecs)
     flags = _done_flags(root["done"])  # type: ignore[arg-type]
+    _verify_done(root, flags, path)
     # Chunks in the same block come one after the other, so a block shared by several chunks is
     # generated once while it sits in the bounded cache.
     step, block = np.asarray(chunks), np.asarray(asm.block_shape)

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import _validate
+from .._limits import available_memory, read_capped, require_memory
 from ..errors import FileFormatError, VoxtwinWarning
 from .plan import UNKNOWN, PrintPlan, categorize
 
@@ -33,6 +34,15 @@ class GcodeWarning(VoxtwinWarning):
 
 
 _WORD = re.compile(r"([A-Za-z])\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+))?")
+# A number glued to an exponent-like E word ("X1e30"): firmware reads X1 E30, a person meant 1e30.
+# (atomic group: no backtracking into a long run of digits, linear time)
+_GLUED_EXPONENT = re.compile(r"[XYZIJRFPE]\s*[-+]?(?>\d+(?:\.\d*)?|\.\d+)[eE][-+]?\d", re.IGNORECASE)
+_MAX_NUMBER_CHARS = 40  # longer digit strings are not coordinates (and would be slow to convert)
+#: Largest |coordinate| accepted, mm: 100 m is beyond any printer; larger values are typos or damage
+#: (and overflow integer cell indices later on).
+MAX_COORDINATE_MM = 1e5
+_ROW_BYTES = 512  # memory of one parsed move while reading (a tuple of 11 floats and its list slot)
+_MAX_BYTES = 1 << 31  # 2 GiB of G-code text at most (devices and endless pipes are cut off here)
 _CHECKSUM = re.compile(r"\*\d+\s*$")
 _PAREN = re.compile(r"\([^)]*\)")
 _WIDTH_HEADER = re.compile(r"^\s*(?:external )?perimeters? extrusion width\s*=\s*([\d.]+)\s*mm", re.IGNORECASE)
@@ -51,23 +61,41 @@ class _Malformed(Exception):
     pass
 
 
+def _binary(head: bytes) -> bool:
+    """More than 1 % control bytes (other than tab, CR, LF) or bytes that are not UTF-8: not G-code
+    text (a few Latin-1 characters in comments are fine)."""
+    control = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13))
+    invalid = head.decode("utf-8", errors="replace").count("\ufffd")
+    return control + invalid > len(head) // 100
+
+
 def _words(code: str) -> list[tuple[str, float | None]]:
     """Letter/number words of a code fragment; _Malformed if anything else is in it."""
     words = []
     pos = 0
+    glued = _GLUED_EXPONENT.search(code)
+    if glued and (" " in code.strip() or "e" in glued.group(0)):
+        raise _Malformed(f"{glued.group(0)!r} looks like scientific notation, which G-code does not have (firmware "
+                         "reads it as two words); write the number in plain digits, or a space before an E word")
     for m in _WORD.finditer(code):
         if code[pos:m.start()].strip():
             raise _Malformed(f"unexpected text {code[pos:m.start()].strip()!r}")
-        words.append((m.group(1).upper(), None if m.group(2) is None else float(m.group(2))))
+        number = m.group(2)
+        if number is not None and len(number) > _MAX_NUMBER_CHARS:
+            raise _Malformed(f"a number of {len(number)} characters after {m.group(1)!r}")
+        value = None if number is None else float(number)
+        if value is not None and m.group(1).upper() in "XYZIJRE" and abs(value) > MAX_COORDINATE_MM:
+            raise _Malformed(f"{m.group(1).upper()}{number} is beyond ±{MAX_COORDINATE_MM:g} mm")
+        words.append((m.group(1).upper(), value))
         pos = m.end()
     if code[pos:].strip():
         raise _Malformed(f"unexpected text {code[pos:].strip()!r}")
     return words
 
 
-def _arc_points(start: np.ndarray, end: np.ndarray, centre: np.ndarray, clockwise: bool, tol: float,
-                turns: int) -> np.ndarray:
-    """Points (k, 3) after ``start`` along an XY arc about ``centre`` ending exactly at ``end`` (mm)."""
+def _arc_geometry(start: np.ndarray, end: np.ndarray, centre: np.ndarray, clockwise: bool, tol: float,
+                  turns: int) -> tuple[float, float, float, int]:
+    """Radius, start angle, sweep (rad) and number of chords of an XY arc."""
     r = float(np.hypot(*(start[:2] - centre)))
     a0 = math.atan2(start[1] - centre[1], start[0] - centre[0])
     a1 = math.atan2(end[1] - centre[1], end[0] - centre[0])
@@ -77,7 +105,19 @@ def _arc_points(start: np.ndarray, end: np.ndarray, centre: np.ndarray, clockwis
         sweep = 2 * math.pi  # end on start: a full circle
     sweep += 2 * math.pi * max(turns - 1, 0)
     step = 2 * math.acos(max(-1.0, 1 - tol / r)) if r > tol else math.pi
-    n = max(1, math.ceil(sweep / step))
+    return r, a0, sweep, max(1, math.ceil(sweep / step))
+
+
+def _arc_count(start: np.ndarray, end: np.ndarray, centre: np.ndarray, clockwise: bool, tol: float,
+               turns: int) -> int:
+    """Number of chords ``_arc_points`` will make (checked against memory first)."""
+    return _arc_geometry(start, end, centre, clockwise, tol, turns)[3]
+
+
+def _arc_points(start: np.ndarray, end: np.ndarray, centre: np.ndarray, clockwise: bool, tol: float,
+                turns: int) -> np.ndarray:
+    """Points (k, 3) after ``start`` along an XY arc about ``centre`` ending exactly at ``end`` (mm)."""
+    r, a0, sweep, n = _arc_geometry(start, end, centre, clockwise, tol, turns)
     k = np.arange(1, n + 1) / n
     ang = a0 + (-1 if clockwise else 1) * sweep * k
     pts = np.column_stack([centre[0] + r * np.cos(ang), centre[1] + r * np.sin(ang), start[2] + k * (end[2] - start[2])])
@@ -96,12 +136,16 @@ def read(path: str | os.PathLike, *, errors: str = "raise", arc_tolerance_um: fl
     _validate.choice("errors", errors, ("raise", "warn"))
     tol_mm = _validate.positive("arc_tolerance_um", arc_tolerance_um, "µm") / 1000.0
     path = Path(os.fspath(path))
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise FileFormatError(f"cannot read G-code `path`={str(path)!r}: {exc}") from exc
-    if raw[:4] == b"GCDE":
-        raise FileFormatError(f"`path`={str(path)!r} is binary G-code (.bgcode); export ASCII G-code from the slicer")
+
+    def text_only(head: bytes) -> None:
+        if head[:4] == b"GCDE":
+            raise FileFormatError(f"`path`={str(path)!r} is binary G-code (.bgcode); export ASCII G-code from the slicer")
+        if b"\0" in head or _binary(head):
+            raise FileFormatError(f"`path`={str(path)!r} is not a G-code text file (binary data in its first bytes)")
+
+    raw = read_capped(path, min(_MAX_BYTES, available_memory() // 8), "G-code `path`", check_head=text_only)
+    # each line of text becomes at most a few moves; refuse a file whose moves cannot fit in memory
+    require_memory(raw.count(b"\n") * _ROW_BYTES, f"reading the G-code {path.name} ({len(raw)} bytes)")
     try:
         text = raw.decode("ascii")
     except UnicodeDecodeError:
@@ -175,6 +219,8 @@ def read(path: str | os.PathLike, *, errors: str = "raise", arc_tolerance_um: fl
                     if letter in args:
                         v = args[letter] * unit  # type: ignore[operator]
                         target[a] = pos[a] + v if rel_xyz else v
+                if np.abs(target).max() > MAX_COORDINATE_MM:
+                    raise _Malformed(f"the move goes beyond ±{MAX_COORDINATE_MM:g} mm (to {target.tolist()} mm)")
                 de = 0.0
                 if "E" in args:
                     v = args["E"] * unit  # type: ignore[operator]
@@ -202,7 +248,13 @@ def read(path: str | os.PathLike, *, errors: str = "raise", arc_tolerance_um: fl
                     r1 = float(np.hypot(*(target[:2] - centre)))
                     if r0 == 0 or abs(r0 - r1) > max(0.01, 0.01 * r0):
                         raise _Malformed(f"arc end is not on the arc (radius {r0:.4f} mm at the start, {r1:.4f} mm at the end)")
-                    turns = int(args.get("P") or 1)
+                    p_turns = args.get("P") or 1
+                    if p_turns != int(p_turns) or not 1 <= p_turns <= 1000:
+                        raise _Malformed(f"arc turns P must be a whole number in 1..1000, got P={p_turns!r}")
+                    turns = int(p_turns)
+                    n_pts = _arc_count(pos, target, centre, cmd == "G2", tol_mm, turns)
+                    require_memory((len(rows) + n_pts) * _ROW_BYTES,
+                                   f"{path.name}, line {lineno}: an arc of {n_pts} chords within arc_tolerance_um")
                     pts = _arc_points(pos, target, centre, cmd == "G2", tol_mm, turns)
                 if de == 0.0 and np.array_equal(target, pos) and cmd in ("G0", "G1"):
                     continue  # a feed-rate change ("G1 F600"): no move
@@ -241,7 +293,7 @@ def read(path: str | os.PathLike, *, errors: str = "raise", arc_tolerance_um: fl
                 pos[axes] = 0.0
         except _Malformed as exc:
             fail(lineno, line, str(exc))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             fail(lineno, line, f"cannot parse ({exc})")
 
     data = np.array(rows, dtype=np.float64).reshape(-1, 11)

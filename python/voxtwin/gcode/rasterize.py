@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate
+from .._limits import require_memory
 from ..assemble import Assembly, BlockLibrary
 from .plan import CONTOUR, INFILL, UNKNOWN, PrintPlan
 
@@ -26,6 +27,8 @@ __all__ = ["CellMap", "rasterize", "split_at_cells", "to_assembly"]
 
 _STRANDS = 5  # lines across a road's width: positions within width/10
 _EDGE_SLACK = 0.05  # cells
+_CELL_BYTES = 8 * 8  # float64 per-cell arrays alive at once (lengths, coverage, angle sums, ...)
+_PIECE_BYTES = 16 * 8  # per road piece: indices, cut parameters, lengths, sort keys
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,7 +130,10 @@ def rasterize(plan: PrintPlan, cell_um: tuple[float, float, float], *, origin_um
         origin = np.asarray([_validate.real("origin_um", o, "µm") for o in origin_um])
     far = (np.maximum(p0, p1) + half)[outline].max(axis=0)
     # a road edge poking past a cell boundary by a few µm does not open a new row of cells
-    gx, gy = (max(1, math.ceil((f - o) / cx - _EDGE_SLACK)) for f, o in zip(far, origin))
+    extent = [(f - o) / cx - _EDGE_SLACK for f, o in zip(far, origin)]
+    if not all(math.isfinite(e) and e < 2**40 for e in extent):
+        raise ValueError(f"the print spans {extent} cells of {cx:g} µm: `cell_um` is far too small for it")
+    gx, gy = (max(1, math.ceil(e)) for e in extent)
 
     # printed layers -> block layers, by mid-height
     layer_idx = plan.layer[moves]
@@ -141,6 +147,13 @@ def rasterize(plan: PrintPlan, cell_um: tuple[float, float, float], *, origin_um
         raise ValueError(f"printed layers below `z_base_um`={z_base_um}")
     used_layers = np.unique(layer_idx)
     gz = int(block_of_layer[used_layers].max()) + 1
+    # Everything below is sized by the cell grid and by the pieces roads are cut into: check both
+    # against memory first (a long move over tiny cells is cut into as many pieces as cells it crosses).
+    d_cells = np.abs(p1 - p0).sum(axis=1) / cx + 2.0 * _STRANDS
+    pieces = float(d_cells.sum()) * _STRANDS
+    require_memory(float(gx) * gy * gz * _CELL_BYTES + pieces * _PIECE_BYTES,
+                   f"rasterizing {plan.source!r} on a {gx}×{gy}×{gz} cell grid ({pieces:.3g} road pieces)",
+                   "use larger cells (a larger block edge)")
     per_block = np.bincount(block_of_layer[used_layers], minlength=gz)
 
     # Each road is drawn as STRANDS parallel lines across its width, so a road straddling a cell

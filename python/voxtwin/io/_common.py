@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validate import positive
+from .._validate import voxel_size as check_voxel_size
 from ..errors import FileFormatError
 
 # Length units a file may name, in µm. Inches are left out on purpose: TIFF writers put a
@@ -39,7 +39,7 @@ def unit_to_um(unit: object) -> float | None:
 
 def voxel_size_arg(voxel_size: object) -> float | None:
     """Check a ``voxel_size`` argument (µm, > 0) or None."""
-    return None if voxel_size is None else positive("voxel_size", voxel_size, "µm")
+    return None if voxel_size is None else check_voxel_size(voxel_size)
 
 
 def isotropic(spacing: tuple[float, float, float] | None) -> float | None:
@@ -112,6 +112,8 @@ def as_xyz(array: np.ndarray, path: Path) -> np.ndarray:
         raise FileFormatError(f"{path}: expected a 3D grey-value volume, found an array of shape {array.shape}")
     if array.dtype.kind not in _ALLOWED_KINDS:
         raise FileFormatError(f"{path}: expected booleans, integers or floats, found dtype {array.dtype}")
+    if array.size == 0:
+        raise FileFormatError(f"{path}: the volume is empty (shape {array.shape})")
     return native(array)
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from .._validate import choice
-from ..errors import FileFormatError
+from .._limits import regular_file
+from ..errors import FileFormatError, MissingFileError
 from ._common import check_data, check_target, resolve_voxel_size, voxel_size_arg
 from .npy import read_npy, write_npy
 from .raw import RAW_SUFFIXES, read_raw, write_raw
@@ -81,13 +82,16 @@ def read(path: str | os.PathLike, *, format: str | None = None, shape: tuple[int
         and ``.metadata``.
 
     Raises:
-        FileNotFoundError: nothing at ``path``.
+        voxtwin.MissingFileError: nothing at ``path`` (a ``FileNotFoundError`` too).
+        voxtwin.InsufficientMemoryError: the size the file declares does not fit the memory available.
         voxtwin.FileFormatError: the file is unreadable, truncated or inconsistent (the message names it).
         ValueError, TypeError: bad arguments (named in the message).
     """
     p = _as_path(path)
     if not p.exists():
-        raise FileNotFoundError(f"{p}: no such file or folder")
+        raise MissingFileError(f"{p}: no such file or folder (`path`={str(p)!r})")
+    if not p.is_dir():
+        regular_file(p)  # devices and pipes have no size to check against memory
     fmt = detect_format(p) if format is None else choice("format", format, FORMATS)
     given = voxel_size_arg(voxel_size)
     raw_args = (shape, dtype, byte_order)

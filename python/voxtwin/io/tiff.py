@@ -16,6 +16,7 @@ import numpy as np
 import tifffile
 
 from .._progress import progress
+from .._limits import require_memory
 from ..errors import FileFormatError
 from ._common import as_xyz, atomic_file, resolve_voxel_size, reverse_axes, unit_to_um
 
@@ -25,7 +26,6 @@ TIFF_SUFFIXES = (".tif", ".tiff")
 _IMAGEJ_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
 # TIFF ResolutionUnit values (tag 296) and tifffile's extensions, in µm.
 _RESUNIT_UM = {3: 1e4, 4: 1e3, 5: 1.0}  # CENTIMETER, MILLIMETER, MICROMETER
-_TIFF_ERRORS = (tifffile.TiffFileError, ValueError, KeyError, IndexError, OSError, EOFError)
 
 
 def _xy_resolution_um(page: tifffile.TiffPage, unit_um: float | None) -> tuple[float, float] | None:
@@ -78,16 +78,36 @@ def read_tiff(path: Path, voxel_size: float | None) -> tuple[np.ndarray, float |
     try:
         with tifffile.TiffFile(path) as tif:
             series = tif.series[0]
+            _check_series(path, tif, series)
             zyx = series.asarray()
             spacing, meta = _spacing(tif)
             meta["axes"] = series.axes
-    except _TIFF_ERRORS as exc:
+    except (FileFormatError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged file makes tifffile raise almost anything (struct.error, ...)
         raise FileFormatError(f"{path}: not a readable TIFF volume ({type(exc).__name__}: {exc})") from exc
     if zyx.ndim == 3 and series.axes[-1] in "SC" and zyx.shape[-1] in (3, 4):
         raise FileFormatError(f"{path}: colour (RGB) images are not grey-value volumes, axes {series.axes!r}")
     data = as_xyz(reverse_axes(zyx) if zyx.ndim == 3 else zyx.T, path)
     meta.update(format="tiff", path=str(path))
     return data, resolve_voxel_size(path, spacing, voxel_size, meta), meta
+
+
+def _check_series(path: Path, tif: tifffile.TiffFile, series: tifffile.TiffPageSeries) -> None:
+    """Refuse pages that do not form one volume, and volumes the memory cannot hold, before reading.
+
+    tifffile puts pages of another size or dtype into further series; reading only the first
+    would silently drop them.
+    """
+    # reduced-resolution pages (thumbnails, previews) are not part of the volume
+    others = [s for s in tif.series[1:] if not getattr(s.keyframe, "is_reduced", False)]
+    if others:
+        other = others[0]
+        raise FileFormatError(
+            f"{path}: pages differ in size or dtype ({len(others) + 1} series: the first {series.shape} of "
+            f"{series.dtype}, then {other.shape} of {other.dtype}); a volume needs pages of one size and dtype")
+    need = float(np.prod(series.shape, dtype=np.float64)) * np.dtype(series.dtype).itemsize
+    require_memory(2 * need, f"reading {path} (declared shape {series.shape}, {series.dtype})")  # + [x, y, z] copy
 
 
 def write_tiff(path: Path, data: np.ndarray, voxel_size: float | None, compression: str | None = None) -> None:
@@ -134,10 +154,16 @@ def read_tiff_folder(folder: Path, voxel_size: float | None,
                                       unit="slice")):
         try:
             with tifffile.TiffFile(file) as tif:
+                if z == 0:
+                    s0 = tif.series[0]
+                    require_memory(2.0 * float(np.prod(s0.shape, dtype=np.float64)) * np.dtype(s0.dtype).itemsize
+                                   * len(files), f"reading {len(files)} slices of {s0.shape} ({s0.dtype}) from {folder}")
                 page = tif.series[0].asarray()
                 if z == 0:
                     spacing, meta = _spacing(tif)
-        except _TIFF_ERRORS as exc:
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - see read_tiff
             raise FileFormatError(f"{file}: not a readable TIFF slice ({type(exc).__name__}: {exc})") from exc
         if page.ndim != 2:
             raise FileFormatError(f"{file}: expected one 2D grey-value slice, found an array of shape {page.shape}")

@@ -15,7 +15,9 @@ import numpy as np
 import zarr
 import zarr.errors
 
+from .._limits import require_memory
 from .._validate import integer
+from . import chunk_manifest
 from ..errors import FileFormatError
 from ._common import as_xyz, unit_to_um
 
@@ -47,7 +49,9 @@ def _open_array(path: Path, array_path: str | None) -> tuple[Any, dict[str, Any]
     """The array to read and the attributes of the node that describes it (the group for OME-NGFF)."""
     try:
         node = zarr.open(str(path), mode="r")
-    except (zarr.errors.BaseZarrError, ValueError, KeyError, OSError, FileNotFoundError) as exc:
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - damaged metadata makes zarr raise many kinds of errors
         raise FileFormatError(f"{path}: not a readable zarr store ({type(exc).__name__}: {exc})") from exc
     if isinstance(node, zarr.Array):
         if array_path is not None:
@@ -57,8 +61,11 @@ def _open_array(path: Path, array_path: str | None) -> tuple[Any, dict[str, Any]
     if array_path is None:
         ome = _ome(group_attrs)
         keys = sorted(node.array_keys())
+        ours = group_attrs.get("voxtwin") if isinstance(group_attrs.get("voxtwin"), dict) else {}
         if ome and ome.get("datasets"):
             array_path = str(ome["datasets"][0]["path"])  # full resolution
+        elif ours.get("kind") == "voxtwin.Assembly" and "labels" in keys:
+            array_path = "labels"  # an assembly store: the volume beside its bookkeeping arrays
         elif len(keys) == 1:
             array_path = keys[0]
         else:
@@ -123,10 +130,16 @@ def read_zarr(path: Path, *, array_path: str | None = None,
     if array.ndim not in (2, 3):
         raise FileFormatError(f"{path}: expected a 3D volume, found a zarr array of shape {array.shape}")
     stored, spacing = _layout(array, attrs, axes) if array.ndim == 3 else ("xy", None)
+    need = float(np.prod(array.shape, dtype=np.float64)) * array.dtype.itemsize
+    require_memory(2 * need, f"reading {path} (zarr.json declares shape {tuple(array.shape)}, {array.dtype})")
+    _check_chunks(path, array, attrs)
     try:
         data = np.asarray(array[...])
-    except (zarr.errors.BaseZarrError, ValueError, KeyError, OSError) as exc:
-        raise FileFormatError(f"{path}: zarr chunks could not be read ({type(exc).__name__}: {exc})") from exc
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - codecs raise RuntimeError (zstd), ValueError, ...
+        raise FileFormatError(f"{path}: zarr chunks could not be read ({type(exc).__name__}: {exc}); "
+                              "run `voxtwin verify` on the store to find the damaged chunk") from exc
     if data.ndim == 3:
         perm = tuple(stored.index(a) for a in "xyz")
         data = data.transpose(perm)
@@ -135,6 +148,23 @@ def read_zarr(path: Path, *, array_path: str | None = None,
     meta = {"format": "zarr", "path": str(path), "attributes": attrs, "stored_axes": stored,
             "chunks": tuple(array.chunks)}
     return as_xyz(data, path), spacing, meta  # type: ignore[return-value]
+
+
+def _check_chunks(path: Path, array: Any, attrs: dict[str, Any]) -> None:
+    """Missing chunks of a store that says it stores all of them (voxtwin's own ``write``), or that
+    carries a chunk manifest (assembly stores), are an error: zarr would read them as fill values."""
+    ours = attrs.get("voxtwin") if isinstance(attrs.get("voxtwin"), dict) else {}
+    if ours.get("all_chunks_stored"):
+        found = array.nchunks_initialized
+        if found != array.nchunks:
+            raise FileFormatError(f"{path}: {array.nchunks - found} of {array.nchunks} chunks are missing "
+                                  "(the store was written with every chunk); it is damaged")
+    manifest = chunk_manifest.open_for(path, array)
+    if manifest is not None:
+        bad = chunk_manifest.check(array, manifest, path)
+        if bad:
+            raise FileFormatError(f"{path}: {len(bad)} damaged chunk(s): {chunk_manifest.describe(bad)}; "
+                                  "`voxtwin verify --repair` rewrites them")
 
 
 def write_zarr(path: Path, data: np.ndarray, voxel_size: float | None, *, chunks: object = None,
@@ -149,10 +179,14 @@ def write_zarr(path: Path, data: np.ndarray, voxel_size: float | None, *, chunks
         if not isinstance(chunks, (tuple, list)) or len(chunks) != 3:
             raise ValueError(f"`chunks` must be an int or three ints (cx, cy, cz), got chunks={chunks!r}")
         chunk_shape = tuple(integer(f"chunks[{i}]", c, minimum=1) for i, c in enumerate(chunks))
-    from zarr.codecs import ZstdCodec
+    from zarr.codecs import Crc32cCodec, ZstdCodec
 
     attrs = {"voxtwin": {"axes": "xyz", "voxel_size_um": voxel_size, "unit": "micrometer"}}
+    # every chunk is stored, even one of fill values alone, so that a deleted chunk is found on reading
+    attrs["voxtwin"]["all_chunks_stored"] = True
     array = zarr.create_array(store=str(path), shape=data.shape, dtype=data.dtype, chunks=chunk_shape,
-                              compressors=ZstdCodec(level=_ZSTD_LEVEL), dimension_names=("x", "y", "z"),
-                              attributes=attrs, overwrite=overwrite, zarr_format=3)
+                              compressors=(ZstdCodec(level=_ZSTD_LEVEL), Crc32cCodec()),  # a damaged chunk fails
+                              dimension_names=("x", "y", "z"),
+                              attributes=attrs, overwrite=overwrite, zarr_format=3,
+                              config={"write_empty_chunks": True})
     array[...] = data

@@ -171,10 +171,86 @@ def _merge(user: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return config
 
 
+def _run_name(name: str) -> str:
+    """A run name is one folder name below runs/: no path separators, no '..', no control characters."""
+    bad = (not name.strip() or name in (".", "..") or any(ch in name for ch in '/\\\0:')
+           or any(ord(ch) < 32 for ch in name) or name.startswith("."))
+    if bad:
+        raise ValueError(f"`run.name` must be a plain folder name (letters, digits, spaces, '-', '_', '.'; no '/', "
+                         f"'..' or leading '.'), got run.name={name!r}; to write elsewhere set `run.output` to an "
+                         "absolute path")
+    return name
+
+
+def _finite_angles(where: str, values: Sequence[Any]) -> None:
+    bad = [v for v in values if not math.isfinite(float(v))]
+    if bad:
+        raise ValueError(f"`{where}` must hold finite angles in degrees, got {where}={list(values)!r}")
+
+
+def _materials(c: dict[str, dict[str, Any]]) -> None:
+    """Build every material now, so an unknown name or impossible constants stop the run before it starts."""
+    from ..materials import material_from_dict, material_library
+
+    library = material_library()
+    for label, value in c["materials"].items():
+        if isinstance(value, str):
+            if value not in library:
+                raise ValueError(f"`materials.{label}` names no library material, got materials.{label}={value!r}; "
+                                 f"known: {sorted(library)}")
+        else:
+            try:
+                material_from_dict(dict(value))
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"`materials.{label}`: {exc}") from None
+
+
+def check_inputs(c: dict[str, dict[str, Any]]) -> None:
+    """Input files must be there before the first stage runs (not found after minutes of work).
+
+    Raises voxtwin.MissingFileError naming ``section.key``.
+    """
+    from .._limits import regular_file
+    from ..errors import MissingFileError
+
+    for section, key, special in (("input", "scan", "builtin"), ("assembly", "gcode", ""),
+                                  ("segmentation", "annotations", "auto simulated")):
+        value = c[section][key]
+        if value and value not in special.split():
+            if not Path(value).exists():
+                raise MissingFileError(f"`{section}.{key}`: no such file {value!r}")
+            if not Path(value).is_dir():  # a folder of slices or a zarr store is fine; a device or pipe is not
+                regular_file(Path(value), f"`{section}.{key}`")
+
+
+# Memory per voxel of the built-in example's scan (grey values, labels, U-Net activations per
+# window, statistics) and per block voxel while generating twins: generous upper bounds.
+_SCAN_BYTES_PER_VOXEL = 64
+_BLOCK_BYTES_PER_VOXEL = 16
+
+
+def _memory(c: dict[str, dict[str, Any]]) -> None:
+    """Shapes in the configuration against the memory available, before any stage starts."""
+    from .._limits import require_memory
+
+    if c["input"]["scan"] == "builtin":
+        shape = c["builtin"]["shape"]
+        require_memory(math.prod(shape) * _SCAN_BYTES_PER_VOXEL, f"`builtin.shape`={shape}", "a smaller shape")
+    block = c["twins"]["block_shape"]
+    require_memory(math.prod(block) * _BLOCK_BYTES_PER_VOXEL, f"`twins.block_shape`={block}", "smaller blocks")
+    layer = c["assembly"]["layer_shape"]
+    longest = max([len(s["angles"]) if isinstance(s, Mapping) else len(s) if isinstance(s, list) else 16
+                   for s in c["assembly"]["stacks"]] or [1])
+    require_memory(math.prod(layer) * longest * math.prod(block) * 2.0,
+                   f"`assembly.layer_shape`={layer} of {block} blocks, {longest} layers (a stack is simulated whole)",
+                   "fewer or smaller blocks per layer")
+
+
 def _validate(c: dict[str, dict[str, Any]]) -> None:
     _choice("run", "device", c["run"]["device"], ("auto", "cpu", "cuda"))
-    if c["run"]["seed"] < 0:
-        raise ValueError(f"`run.seed` must be >= 0, got run.seed={c['run']['seed']!r}")
+    _run_name(c["run"]["name"])
+    if not 0 <= c["run"]["seed"] < 2**64:
+        raise ValueError(f"`run.seed` must be in [0, 2**64), got run.seed={c['run']['seed']!r}")
     if c["run"]["threads"] < 0:
         raise ValueError(f"`run.threads` must be >= 0 (0 = all cores), got run.threads={c['run']['threads']!r}")
     _positive("input", "voxel_size", c["input"]["voxel_size"], allow_zero=True)
@@ -204,6 +280,7 @@ def _validate(c: dict[str, dict[str, Any]]) -> None:
     if not t["angles"] or not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in t["angles"]):
         raise ValueError(f"`twins.angles` must be a non-empty list of angles in degrees, got twins.angles={t['angles']!r}")
     t["angles"] = [float(a) for a in t["angles"]]
+    _finite_angles("twins.angles", t["angles"])
     t["block_shape"] = _int_list("twins", "block_shape", t["block_shape"], 3, 8)
     _positive("twins", "voxel_size", t["voxel_size"])
     if not 0 < t["threshold"] <= 1:
@@ -223,6 +300,8 @@ def _validate(c: dict[str, dict[str, Any]]) -> None:
         if not (isinstance(stack, str) or angle_list(stack) or named):
             raise ValueError(f"`assembly.stacks[{i}]` must be a sequence name, a list of angles or "
                              f"{{ name = \"...\", angles = [...] }}, got {stack!r}")
+        if not isinstance(stack, str):
+            _finite_angles(f"assembly.stacks[{i}]", stack["angles"] if isinstance(stack, Mapping) else stack)
     if not a["stacks"] and not a["gcode"]:
         raise ValueError("`assembly.stacks` is empty and no `assembly.gcode` is given: nothing to assemble")
     a["layer_shape"] = _int_list("assembly", "layer_shape", a["layer_shape"], 2, 1)
@@ -237,6 +316,8 @@ def _validate(c: dict[str, dict[str, Any]]) -> None:
             raise ValueError(f"`materials` keys must be phase labels 0..255, got {label!r}")
         if not isinstance(material, (str, Mapping)):
             raise TypeError(f"`materials.{label}` must be a library name or a table, got {material!r}")
+    _materials(c)
+    _memory(c)
     sim = c["simulation"]
     _positive("simulation", "tol", sim["tol"])
     if sim["max_iter"] < 1:
@@ -263,7 +344,7 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any] | None = None
             raise FileNotFoundError(f"configuration file not found: {path}")
         try:
             user = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path} is not valid TOML: {exc}") from None
         base = path.resolve().parent
     config = _merge(user)

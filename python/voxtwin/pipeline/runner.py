@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import _core
 from .._backend import backend_info, set_num_threads
-from .config import dumps, load_config
+from .config import check_inputs, dumps, load_config
 from .context import Context
 from .rundir import RunDir, StepRecord, fingerprint
 from .stages import STAGES
@@ -37,6 +37,7 @@ def run(config: str | os.PathLike[str] | Mapping[str, Any] | None = None, *, res
             on_event(kind, stage, text)
 
     cfg = load_config(config)
+    check_inputs(cfg)
     names = [stage.NAME for stage in STAGES]
     if stop_after is not None and stop_after not in names:
         raise ValueError(f"`stop_after` must be one of {names}, got stop_after={stop_after!r}")
