@@ -71,3 +71,7 @@ class ThinFeatureWarning(VoxtwinWarning):
 
 class NormalResolutionWarning(VoxtwinWarning):
     """The composite-voxel table had to fall back to a coarser set of interface normals to fit 65536 entries."""
+
+
+class CudaUnusableWarning(VoxtwinWarning):
+    """device='auto' fell back to the CPU although an NVIDIA GPU is visible (see voxtwin.cuda_status())."""
