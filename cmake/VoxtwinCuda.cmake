@@ -77,7 +77,8 @@ set_target_properties(voxtwin_cuda PROPERTIES
   CUDA_RUNTIME_LIBRARY Static
   CUDA_SEPARABLE_COMPILATION OFF
   # In a wheel: voxtwin/lib/ -> site-packages/nvidia/cu13/lib; else where cuFFT was found.
-  INSTALL_RPATH "$ORIGIN;$ORIGIN/../../nvidia/cu13/lib;${_cufft_dir}"
+  # nvidia-cufft-cu12 (CUDA 12 builds) lives in nvidia/cufft/lib.
+  INSTALL_RPATH "$ORIGIN;$ORIGIN/../../nvidia/cu13/lib;$ORIGIN/../../nvidia/cufft/lib;${_cufft_dir}"
   BUILD_RPATH "${_cufft_dir}")
 target_link_libraries(voxtwin_cuda PUBLIC voxtwin_core PRIVATE voxtwin_cufft)
 target_include_directories(voxtwin_cuda PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/cuda)
