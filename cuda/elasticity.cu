@@ -31,12 +31,13 @@ ElasticityResult solve_elasticity(const VolumeView<const L>& index, const Materi
   const RuntimeStatus status = runtime_status();
   if (status.code != RuntimeStatus::Code::Usable) throw CudaError("CUDA is not usable: " + status.message);
   const bool temp_u = !fields.displacement && (fields.strain || fields.stress);
-  // A first check, before the labels are even read; the solver checks again with its plans made.
+  // A first check without the cuFFT work area (it cannot fail), before the labels are even read;
+  // the solver checks again, with headroom, once its plans are made.
   std::size_t free_bytes = 0, total_bytes = 0;
   VOXTWIN_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   detail::require_memory(
       cuda_detail::cg_device_bytes(index.shape, sizeof(L), options.scheme == ElasticityScheme::HexFull,
-                                   fields.displacement || temp_u),
+                                   fields.displacement || temp_u, false),
       static_cast<double>(free_bytes), "GPU");
   const std::vector<std::uint64_t> counts = detail::index_counts(index, table.size());
   std::vector<float> scratch;

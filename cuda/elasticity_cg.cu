@@ -427,11 +427,12 @@ ElasticityResult run_cg(const VolumeView<const L>& index, const MaterialTable& t
 
 }  // namespace
 
-double cg_device_bytes(const Shape3& shape, int index_bytes, bool full_integration, bool with_fields) {
+double cg_device_bytes(const Shape3& shape, int index_bytes, bool full_integration, bool with_fields,
+                       bool with_fft_work) {
   const PaddedGrid g = detail::padded_grid(shape.nx, shape.ny, shape.nz);
   // One material entry assumed: the tables are tiny next to the fields.
   return device_bytes_without_fft(g, index_bytes, 1, with_fields, full_integration) +
-         static_cast<double>(cufft_work_bytes(g));
+         (with_fft_work ? static_cast<double>(cufft_work_bytes(g)) : 0.0);
 }
 
 template <class L>

@@ -16,7 +16,9 @@ template <class L>
 ElasticityResult hex_cg_solve(const VolumeView<const L>& index, const MaterialTable& table, const MacroLoading& loading,
                               const ElasticityOptions& options, const std::vector<std::uint64_t>& counts, float* u);
 
-/// Device bytes of hex_cg_solve (cuFFT work area from cufftGetSizeMany64); x is kept with fields.
-double cg_device_bytes(const Shape3& shape, int index_bytes, bool full_integration, bool with_fields);
+/// Device bytes of hex_cg_solve (cuFFT work area from cufftGetSizeMany64 unless `with_fft_work`
+/// is false: a lower bound that cannot fail); x is kept with fields.
+double cg_device_bytes(const Shape3& shape, int index_bytes, bool full_integration, bool with_fields,
+                       bool with_fft_work = true);
 
 }  // namespace voxtwin::cuda_detail

@@ -117,10 +117,12 @@ run() {
 
 selftest() {
   # The run path here, in a clean environment: no PATH beyond the system's and nvcc's, no
-  # PYTHONPATH, no virtual environment; the interpreter given by VOXTWIN_GPU_PYTHON.
+  # PYTHONPATH, no virtual environment; the interpreter given by VOXTWIN_GPU_PYTHON (one like the
+  # GPU image's: CPython 3.12 with its packages; VOXTWIN_CUFFT_ROOT may point at a cuFFT).
   local py=${VOXTWIN_GPU_PYTHON:?set VOXTWIN_GPU_PYTHON to a python3 with the GPU image packages}
   env -i HOME="$HOME" PATH="/usr/local/bin:/usr/bin:/bin:$(dirname "$(command -v nvcc)")" \
-    VOXTWIN_GPU_PYTHON="$py" VOXTWIN_GPU_BUNDLE="$BUNDLE" bash "$0" run "$1"
+    VOXTWIN_GPU_PYTHON="$py" VOXTWIN_GPU_BUNDLE="$BUNDLE" ${VOXTWIN_CUFFT_ROOT:+VOXTWIN_CUFFT_ROOT="$VOXTWIN_CUFFT_ROOT"} \
+    bash "$0" run "$1"
 }
 
 case "${1:-}" in
