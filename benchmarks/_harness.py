@@ -53,7 +53,8 @@ def gpu_name() -> str:
 def machine() -> dict[str, str]:
     return {
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "commit": _git("rev-parse", "--short", "HEAD") or "unknown",
+        # VOXTWIN_COMMIT: a copy of the tree without .git (scripts/gpu_check.sh on a GPU machine).
+        "commit": os.environ.get("VOXTWIN_COMMIT") or _git("rev-parse", "--short", "HEAD") or "unknown",
         # results.csv grows with every case, so it does not make the checkout dirty.
         "dirty": "yes" if _git("status", "--porcelain", "--untracked-files=no", "--", ":/",
                                ":(top,exclude)benchmarks/results.csv") else "no",

@@ -35,10 +35,10 @@ VOXEL_UM = 4.0
 LIB = vt.material_library()
 MATERIALS = {0: LIB["pla"], 1: LIB["basalt_fibre"]}
 UNIT_XX = [1e-3, 0, 0, 0, 0, 0]
-# Bytes one CG iteration moves per voxel on the GPU, counted kernel by kernel (float32, 3 components):
-# operator 25 (p, labels, q), update 84 (x, p, r, q read; x, r, q written), 6 FFTs at two passes of
-# read + write 16, spectral 24, r.z 24, direction 36. A lower bound: caches and cuFFT's own passes vary.
-GPU_BYTES_PER_VOXEL_ITERATION = 25 + 84 + 6 * 16 + 24 + 24 + 36
+# Bytes one CG iteration moves per voxel on the GPU without fields (RESULTS.md, "CUDA solver traffic"):
+# operator 29 (p and labels with the tile halo, q), update 36, 6 FFTs at two passes of read + write
+# 16, spectral 24 (r.z fused), direction 36. cuFFT's own passes vary.
+GPU_BYTES_PER_VOXEL_ITERATION = 29 + 36 + 6 * 16 + 24 + 36
 
 
 def cpu_case(n: int, precision: str, threads: int) -> dict[str, Any]:

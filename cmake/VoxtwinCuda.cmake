@@ -77,12 +77,24 @@ set_target_properties(voxtwin_cuda PROPERTIES
   CUDA_RUNTIME_LIBRARY Static
   CUDA_SEPARABLE_COMPILATION OFF
   # In a wheel: voxtwin/lib/ -> site-packages/nvidia/cu13/lib; else where cuFFT was found.
-  INSTALL_RPATH "$ORIGIN;$ORIGIN/../../nvidia/cu13/lib;${_cufft_dir}"
+  # nvidia-cufft-cu12 (CUDA 12 builds) lives in nvidia/cufft/lib.
+  INSTALL_RPATH "$ORIGIN;$ORIGIN/../../nvidia/cu13/lib;$ORIGIN/../../nvidia/cufft/lib;${_cufft_dir}"
   BUILD_RPATH "${_cufft_dir}")
 target_link_libraries(voxtwin_cuda PUBLIC voxtwin_core PRIVATE voxtwin_cufft)
 target_include_directories(voxtwin_cuda PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/cuda)
-# -fmad=false: same rounding as the CPU twin (built with -ffp-contract=off).
-target_compile_options(voxtwin_cuda PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-fmad=false --expt-relaxed-constexpr>)
+target_compile_options(voxtwin_cuda PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr>)
+# Byte identity with the CPU twin (built with -ffp-contract=off) is promised only for these files:
+# no fused multiply-add in their device code (-fmad=false) nor in their host code (g++ fuses by
+# default on aarch64 hosts such as GH200). The solver (cuFFT, reduction order) cannot be
+# byte-identical anyway and keeps FMA, which halves its floating-point instructions.
+set(VOXTWIN_CUDA_BYTE_IDENTICAL_SOURCES fibre_raster.cu phase_counts.cu composite_voxels.cu paste.cu)
+foreach(_src IN LISTS VOXTWIN_CUDA_BYTE_IDENTICAL_SOURCES)
+  set(_path ${CMAKE_CURRENT_SOURCE_DIR}/cuda/${_src})
+  if(EXISTS ${_path})
+    set_source_files_properties(${_path} TARGET_DIRECTORY voxtwin_cuda PROPERTIES
+      COMPILE_OPTIONS "-fmad=false;-Xcompiler=-ffp-contract=off")
+  endif()
+endforeach()
 target_compile_definitions(voxtwin_cuda PUBLIC VOXTWIN_HAVE_CUDA=1)
 set(VOXTWIN_HAVE_CUDA ON)
 set(VOXTWIN_CUDA_REASON "")

@@ -1,6 +1,6 @@
 // CUDA twin of cpp/src/elasticity.cpp: checks, scheme dispatch, and the local fields (computed on
 // the host from the downloaded displacement, by the CPU routine, so the GPU holds no field beyond
-// the four CG vectors).
+// the CG vectors: three for homogenization, four when fields are asked for).
 // Eigen (host code only here) trips nvcc's note on defaulted __host__ __device__ members.
 #pragma nv_diag_suppress 20012
 #include <vector>
@@ -13,11 +13,11 @@
 
 namespace voxtwin::cuda {
 
-double elasticity_memory_bytes(const Shape3& shape, ElasticityScheme scheme, int index_bytes) {
+double elasticity_memory_bytes(const Shape3& shape, ElasticityScheme scheme, int index_bytes, bool with_fields) {
   require_valid_shape(shape, "shape");
   if (scheme == ElasticityScheme::MoulinecSuquet)
     throw std::invalid_argument("the basic (Moulinec-Suquet) scheme is CPU-only; use scheme 'hex8r' or 'hex8' on CUDA");
-  return cuda_detail::cg_device_bytes(shape, index_bytes);
+  return cuda_detail::cg_device_bytes(shape, index_bytes, scheme == ElasticityScheme::HexFull, with_fields);
 }
 
 template <class L>
@@ -28,14 +28,18 @@ ElasticityResult solve_elasticity(const VolumeView<const L>& index, const Materi
   if (!index.data) throw std::invalid_argument("`labels` must not be null");
   if (options.scheme == ElasticityScheme::MoulinecSuquet)
     throw std::invalid_argument("the basic (Moulinec-Suquet) scheme is CPU-only; use scheme 'hex8r' or 'hex8' on CUDA");
-  if (device_count() == 0) throw CudaError("no CUDA device is visible");
-  // A first check from the estimate, before the labels are even read; the solver checks again
-  // with the exact cuFFT work area before it allocates.
+  const RuntimeStatus status = runtime_status();
+  if (status.code != RuntimeStatus::Code::Usable) throw CudaError("CUDA is not usable: " + status.message);
+  const bool temp_u = !fields.displacement && (fields.strain || fields.stress);
+  // A first check without the cuFFT work area (it cannot fail), before the labels are even read;
+  // the solver checks again, with headroom, once its plans are made.
   std::size_t free_bytes = 0, total_bytes = 0;
   VOXTWIN_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
-  detail::require_memory(cuda_detail::cg_device_bytes(index.shape, sizeof(L)), static_cast<double>(free_bytes), "GPU");
+  detail::require_memory(
+      cuda_detail::cg_device_bytes(index.shape, sizeof(L), options.scheme == ElasticityScheme::HexFull,
+                                   fields.displacement || temp_u, false),
+      static_cast<double>(free_bytes), "GPU");
   const std::vector<std::uint64_t> counts = detail::index_counts(index, table.size());
-  const bool temp_u = !fields.displacement && (fields.strain || fields.stress);
   std::vector<float> scratch;
   if (temp_u) {
     const double need = 3.0 * static_cast<double>(index.size()) * sizeof(float);

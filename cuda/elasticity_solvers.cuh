@@ -9,13 +9,16 @@
 namespace voxtwin::cuda_detail {
 
 /// Preconditioned CG on trilinear hexahedra in float32 on the current device. Checks the free
-/// device memory before allocating (voxtwin::InsufficientMemory). Writes the displacement
-/// fluctuation (3N floats, µm, compact [c][x][y][z]) to the host array `u` when it is not null.
+/// device memory, with headroom, before allocating (voxtwin::InsufficientMemory). Writes the
+/// displacement fluctuation (3N floats, µm, compact [c][x][y][z]) to the host array `u` when it is
+/// not null; without `u` the displacement is not stored and the mean stress follows the recurrence.
 template <class L>
 ElasticityResult hex_cg_solve(const VolumeView<const L>& index, const MaterialTable& table, const MacroLoading& loading,
                               const ElasticityOptions& options, const std::vector<std::uint64_t>& counts, float* u);
 
-/// Device bytes of hex_cg_solve (cuFFT work area estimated), not counting the small tables.
-double cg_device_bytes(const Shape3& shape, int index_bytes);
+/// Device bytes of hex_cg_solve (cuFFT work area from cufftGetSizeMany64 unless `with_fft_work`
+/// is false: a lower bound that cannot fail); x is kept with fields.
+double cg_device_bytes(const Shape3& shape, int index_bytes, bool full_integration, bool with_fields,
+                       bool with_fft_work = true);
 
 }  // namespace voxtwin::cuda_detail

@@ -28,9 +28,34 @@ python -m pip install -q --upgrade pip
 # torch first, pinned: a bare `torch` requirement pulls several GB of CUDA packages.
 python -m pip install -q "torch==2.13.0"
 python -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" "cmake>=3.24" ninja
+# CUDA toolchain by what the driver runs: `nvidia-smi` prints the newest CUDA its driver supports.
+# CUDA 13 needs an R580 driver. PyPI has CUDA 13's nvcc (nvidia-cuda-nvcc) but no CUDA 12 nvcc (the
+# nvidia-cuda-nvcc-cu12 wheels carry ptxas alone), so a CUDA 12 build needs a CUDA 12 toolkit's nvcc.
+driver_cuda=""
+if command -v nvidia-smi >/dev/null 2>&1; then
+  driver_cuda=$(nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\([0-9]*\)\..*/\1/p' | head -1)
+fi
+nvcc_major=""
 if command -v nvcc >/dev/null 2>&1; then
-  echo "== nvcc found: installing cuFFT (nvidia-cufft) to build the CUDA backend"
+  nvcc_major=$(nvcc --version | sed -n 's/.*release \([0-9]*\)\..*/\1/p' | head -1)
+fi
+if [ -n "$driver_cuda" ] && [ "$driver_cuda" -lt 13 ]; then
+  echo "== driver supports CUDA $driver_cuda.x (nvidia-smi): CUDA 12 build with nvidia-cufft-cu12"
+  python -m pip install -q nvidia-cufft-cu12
+  if [ "${nvcc_major:-99}" -gt "$driver_cuda" ]; then
+    echo "!! nvcc ${nvcc_major:-not found} cannot build for this driver: install a CUDA $driver_cuda.x toolkit" \
+         "(voxtwin.cuda_status() will say 'driver too old' otherwise)" >&2
+  fi
+elif [ -n "$nvcc_major" ] || [ -n "$driver_cuda" ]; then
+  echo "== ${driver_cuda:+driver supports CUDA $driver_cuda.x (nvidia-smi): }CUDA 13 build with nvidia-cufft${nvcc_major:+ and nvcc $nvcc_major}"
   python -m pip install -q nvidia-cufft
+  if [ -z "$nvcc_major" ]; then
+    python -m pip install -q nvidia-cuda-nvcc
+    CUDACXX=$(python -c "import nvidia, os; print(os.path.join(nvidia.__path__[0], 'cu13', 'bin', 'nvcc'))")
+    export CUDACXX
+  fi
+else
+  echo "== no nvcc and no NVIDIA driver: CPU backend only"
 fi
 extras="ai,viz"
 # dist (dask) lets the tests exercise the Dask path of the zarr writer.

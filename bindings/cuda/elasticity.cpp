@@ -14,11 +14,13 @@ namespace voxtwin::bind {
 void bind_cuda_elasticity(py::module_& m) {
   m.def(
       "elasticity_memory_bytes",
-      [](std::int64_t nx, std::int64_t ny, std::int64_t nz, const std::string& scheme, int index_bytes) {
-        return cuda::elasticity_memory_bytes(Shape3{nx, ny, nz}, scheme_from(scheme), index_bytes);
+      [](std::int64_t nx, std::int64_t ny, std::int64_t nz, const std::string& scheme, int index_bytes,
+         bool with_fields) {
+        return cuda::elasticity_memory_bytes(Shape3{nx, ny, nz}, scheme_from(scheme), index_bytes, with_fields);
       },
       py::arg("nx"), py::arg("ny"), py::arg("nz"), py::arg("scheme"), py::arg("index_bytes"),
-      "Bytes of device memory the CUDA elasticity solver needs (cuFFT work area estimated).");
+      py::arg("with_fields") = false,
+      "Bytes of device memory the CUDA elasticity solver needs (cuFFT work area from cufftGetSizeMany64).");
   m.def(
       "solve_elasticity",
       [](const py::handle& index, const py::array_t<double, py::array::c_style | py::array::forcecast>& C,

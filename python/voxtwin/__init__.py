@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import _core, analysis, io, orientation, segment, simulate
-from ._backend import backend_info, cuda_available, get_num_threads, set_num_threads
+from ._backend import backend_info, cuda_available, cuda_status, get_num_threads, set_num_threads
 from .characterize import FibreStatistics, characterize
 from .composite import CompositeVoxels, composite_voxels, laminate, majority_vote
 from .distributions import Empirical, Fixed, LogNormal, Normal
@@ -22,6 +22,7 @@ from .errors import (
     ContrastWarning,
     ConvergenceError,
     CUDAError,
+    CudaUnusableWarning,
     FileFormatError,
     MissingFileError,
     InsufficientMemoryError,
@@ -76,6 +77,8 @@ __all__ = [
     "io",
     "segment",
     "cuda_available",
+    "cuda_status",
+    "CudaUnusableWarning",
     "backend_info",
     "get_cmake_dir",
     "get_num_threads",

@@ -91,3 +91,7 @@ class MissingFileError(FileFormatError, FileNotFoundError):
 
 class ContrastWarning(VoxtwinWarning):
     """The stiffness contrast between phases is beyond what the solver tolerance resolves (result flagged)."""
+
+
+class CudaUnusableWarning(VoxtwinWarning):
+    """device='auto' fell back to the CPU although an NVIDIA GPU is visible (see voxtwin.cuda_status())."""

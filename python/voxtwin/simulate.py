@@ -386,7 +386,7 @@ def _check_memory(shape: tuple[int, ...], backend: str, scheme: str, precision: 
     host_fields = field_bytes_per_voxel * real * voxels
     if backend == "cuda":
         mod = cuda_module()
-        need = float(mod.elasticity_memory_bytes(*shape, scheme, 1))
+        need = float(mod.elasticity_memory_bytes(*shape, scheme, 1, field_bytes_per_voxel > 0))
         free = float(mod.device_info(0)["free_memory"])
         if need > free:
             raise InsufficientMemoryError(

@@ -113,8 +113,10 @@ void elasticity_fields(const VolumeView<const L>& index, const MaterialTable& ta
                        const ElasticityFields<T>& fields);
 
 namespace cuda {
-/// Bytes the CUDA solver needs on the device (fields, index volume, cuFFT work area).
-double elasticity_memory_bytes(const Shape3& shape, ElasticityScheme scheme, int index_bytes);
+/// Bytes the CUDA solver needs on the device: the CG vectors (3 for homogenization, 4 when the
+/// fields are asked for), the index volume, and the cuFFT work area (cufftGetSizeMany64; throws
+/// voxtwin::CudaError where cuFFT cannot say, e.g. without a GPU).
+double elasticity_memory_bytes(const Shape3& shape, ElasticityScheme scheme, int index_bytes, bool with_fields = false);
 
 /// CUDA twin of voxtwin::solve_elasticity (float32 fields, cuFFT R2C/C2R). Checks the free device
 /// memory before allocating and throws voxtwin::InsufficientMemory with the bytes needed and free.

@@ -60,3 +60,42 @@ TEST(CudaElasticity, RefusesAProblemLargerThanTheDevice) {
   auto solve = [&] { cuda::solve_elasticity<std::uint8_t>(view, fibre_matrix_void(), MacroLoading{}, ElasticityOptions{}); };
   EXPECT_THROW(solve(), InsufficientMemory);
 }
+
+// Without fields the GPU keeps no displacement and follows the mean stress through the CG
+// recurrence; with fields it keeps x, confirms the true residual and sums the stress of x. Both
+// converge to 1e-7 on the same problem: their mean stresses agree to the tolerance.
+TEST(CudaElasticity, RecurrenceStressMatchesTheKeptSolution) {
+  if (cuda::device_count() == 0) GTEST_SKIP() << "no CUDA device visible";
+  const Shape3 shape{24, 20, 18};
+  std::vector<std::uint8_t> labels(static_cast<std::size_t>(shape.size()));
+  std::mt19937 gen(7);
+  std::uniform_int_distribution<int> dist(0, 9);
+  for (auto& v : labels) v = dist(gen) < 3 ? 1 : 0;
+  MacroLoading load;
+  load.strain << 1e-3, 0, 0, 0, 0, 5e-4;
+  load.delta_T = 10;
+  ElasticityOptions opt;
+  opt.tol = 1e-7;
+  std::vector<float> u(3 * static_cast<std::size_t>(shape.size()));
+  ElasticityFields<float> fields;
+  fields.displacement = u.data();
+  const auto kept = cuda::solve_elasticity<std::uint8_t>({labels.data(), shape}, fibre_matrix_void(), load, opt, fields);
+  const auto recurrent = cuda::solve_elasticity<std::uint8_t>({labels.data(), shape}, fibre_matrix_void(), load, opt);
+  ASSERT_TRUE(kept.converged);
+  ASSERT_TRUE(recurrent.converged);
+  EXPECT_LT(recurrent.memory_bytes, kept.memory_bytes);  // three vectors instead of four
+  const double scale = kept.mean_stress.cwiseAbs().maxCoeff();
+  EXPECT_LT((recurrent.mean_stress - kept.mean_stress).cwiseAbs().maxCoeff(), 1e-5 * scale);
+  // The last recorded residual of the kept run is the true one.
+  EXPECT_LE(kept.residuals.back(), opt.tol);
+}
+
+TEST(CudaDevice, StatusExplainsItself) {
+  const cuda::RuntimeStatus st = cuda::runtime_status();
+  EXPECT_FALSE(st.message.empty());
+  EXPECT_EQ(st.code == cuda::RuntimeStatus::Code::Usable, cuda::device_count() > 0);
+  EXPECT_GE(st.runtime_version, 12000);
+  if (st.code == cuda::RuntimeStatus::Code::DriverTooOld) {
+    EXPECT_NE(st.message.find("driver supports CUDA"), std::string::npos);
+  }
+}
