@@ -52,6 +52,7 @@ from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
 from . import gcode
 from .simulate import Homogenization, Solution, homogenize, solve
 from . import pipeline
+from . import metrics, stochastic
 
 __version__: str = _core.__version__
 
@@ -70,6 +71,8 @@ def get_cmake_dir() -> str:
 __all__ = [
     "__version__",
     "io",
+    "metrics",
+    "stochastic",
     "segment",
     "cuda_available",
     "backend_info",

@@ -371,6 +371,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--json", action="store_true", help="print JSON")
     sim.add_argument("--quiet", action="store_true", help="no progress bars")
     sim.set_defaults(func=_cmd_simulate)
+
+    from .metrics.command import register as register_metrics
+    from .stochastic.command import register as register_stochastic
+
+    register_metrics(sub)
+    register_stochastic(sub)
     return parser
 
 
