@@ -103,15 +103,18 @@ def test_chi2_truth_needs_the_chi2_model_for_its_topology() -> None:
 
 
 @pytest.mark.slow
-def test_homogenized_stiffness_of_calibrated_samples_matches_the_truth(gaussian_truth: np.ndarray) -> None:
-    model = stochastic.calibrate(slices_of(gaussian_truth), VOXEL)
-    materials = {0: vt.Isotropic(3.5, 0.36), 1: vt.Isotropic(35.0, 0.25)}
+def test_homogenized_stiffness_of_calibrated_samples_matches_the_truth() -> None:
+    # A periodic 64^3 truth (the solver's cell must be periodic: a cut of the 128^3 truth is not)
+    # with the acceptance case's anisotropy at two thirds of its lengths.
     n = 64
-    truth_c = np.mean([np.diag(vt.homogenize(np.ascontiguousarray(gaussian_truth[i:i + n, :n, :n]), materials, VOXEL,
-                                             tol=1e-4).C) for i in (0, 64)], axis=0)
+    truth_model = stochastic.ExcursionModel("gaussian", PHI, tuple(2 / 3 * l * VOXEL for l in TRUTH_LENGTHS_VOX))
+    truth = truth_model.sample((n, n, n), VOXEL, seed=5)
+    model = stochastic.calibrate(slices_of(truth), VOXEL)
+    materials = {0: vt.Isotropic(3.5, 0.36), 1: vt.Isotropic(12.0, 0.25)}  # PLA-like matrix, stiffer phase
+    truth_c = np.diag(vt.homogenize(truth, materials, VOXEL, tol=1e-4).C)
     twin_c = np.mean([np.diag(vt.homogenize(model.sample((n, n, n), VOXEL, seed=300 + i), materials, VOXEL,
                                             tol=1e-4).C) for i in range(2)], axis=0)
-    np.testing.assert_allclose(twin_c, truth_c, rtol=0.03)
+    np.testing.assert_allclose(twin_c, truth_c, rtol=0.03)  # issue's acceptance: diagonal C within 3 %
 
 
 def test_calibrate_rejects_bad_input() -> None:
