@@ -4,7 +4,7 @@
 // synthesized so that any slab of x-planes has the same bytes as the same planes of the whole field:
 //  - white noise is a counter-based function of (seed, stream, global voxel index): no RNG state;
 //  - along x the noise is convolved in real space with the sampled square-root kernel
-//    k(j) ~ exp(-j^2 / lx^2), |j| <= R, sum k^2 = 1 (x-periodic by wrapping indices): each plane
+//    k(j) ~ exp(-j^2 / lx^2), |j| <= R = ceil(3 lx), sum k^2 = 1 (x-periodic by wrapping indices): each plane
 //    reads only the 2R + 1 noise planes around it, in a fixed order;
 //  - in (y, z) each plane is filtered by FFT (FFTW, one plan, aligned buffers) with the exact
 //    periodic spectral density of the sampled covariance, so the y/z correlation is exact on the grid.
