@@ -112,7 +112,7 @@ def test_zarr_slabs_equal_the_sample_and_resume(tmp_path) -> None:
 
 def test_fibres_fill_the_matrix_of_a_random_set() -> None:
     pores = stochastic.ExcursionModel("gaussian", 0.2, (6.0, 6.0, 6.0), phase=2).sample((48, 48, 48), 2.0, seed=3)
-    spec = vt.FibreSpec(volume_fraction=0.1, diameter=vt.Fixed(8.0), length=vt.Fixed(40.0),
+    spec = vt.FibreSpec(volume_fraction=0.04, diameter=vt.Fixed(6.0), length=vt.Fixed(24.0),
                         orientation=vt.orientation.Aligned((1, 0, 0), 5.0))
     twin = vt.generate_fibres(spec, (48, 48, 48), 2.0, seed=1, mask=pores == 0, device="cpu")
     assert np.any(twin.labels == 1)
