@@ -264,3 +264,14 @@ def test_thread_count_does_not_change_results(rng: np.random.Generator) -> None:
             assert np.array_equal(p.axes[k], q.axes[k])
     assert np.array_equal(one[0].radial, two[0].radial)
     assert one[2] == two[2]
+
+
+@pytest.mark.gpu
+def test_cuda_s2_counts_equal_the_cpu(rng: np.random.Generator, device: str) -> None:
+    vol = rng.integers(0, 3, size=(40, 33, 27)).astype(np.uint8)
+    for periodic in (True, False):
+        cpu = metrics.two_point(vol, phase=1, other=2, periodic=periodic, radial=False, device="cpu")
+        dev = metrics.two_point(vol, phase=1, other=2, periodic=periodic, radial=False, device=device)
+        for k in "xyz":
+            assert np.array_equal(cpu.axes[k], dev.axes[k])
+            assert np.array_equal(cpu.extra["negative"][k], dev.extra["negative"][k])

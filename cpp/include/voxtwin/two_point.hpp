@@ -30,4 +30,11 @@ RadialCorrelation radial_correlation_counts(const VolumeView<const std::uint8_t>
                                             std::uint8_t b, const std::array<bool, 3>& periodic,
                                             std::int64_t max_bin);
 
+namespace cuda {
+/// CUDA twin of voxtwin::axis_correlation_counts (cuFFT, float64; defined in libvoxtwin_cuda;
+/// throws voxtwin::CudaError). Returns the same counts as the CPU.
+std::vector<std::int64_t> axis_correlation_counts(const VolumeView<const std::uint8_t>& labels, int axis,
+                                                  std::uint8_t a, std::uint8_t b, bool periodic);
+}  // namespace cuda
+
 }  // namespace voxtwin
