@@ -76,8 +76,11 @@ def test_one_plane_with_a_symmetry_ties_the_unseen_axis(gaussian_truth: np.ndarr
 
 
 def test_chi2_truth_needs_the_chi2_model_for_its_topology() -> None:
+    # At phi = 0.1 the chi^2_3 low set is hundreds of blobs around the zeros of a 3-vector field; at
+    # 0.3 it percolates into ~10 clusters, too few to compare counts (both models then land within
+    # 12 % of its Euler density).
     lengths = (3.0 * VOXEL, 3.0 * VOXEL, 3.0 * VOXEL)
-    truth = stochastic.ExcursionModel("chi2", PHI, lengths, k=3).sample((96, 96, 96), VOXEL, seed=77)
+    truth = stochastic.ExcursionModel("chi2", 0.10, lengths, k=3).sample((96, 96, 96), VOXEL, seed=77)
     images = slices_of(truth)
     chi2 = stochastic.calibrate(images, VOXEL, field="chi2", k="auto", seed=1)
     gauss = stochastic.calibrate(images, VOXEL, field="gaussian")
@@ -93,9 +96,8 @@ def test_chi2_truth_needs_the_chi2_model_for_its_topology() -> None:
     assert chi2.k == 3
     chi2_euler, chi2_clusters = rel(chi2)
     gauss_euler, gauss_clusters = rel(gauss)
-    # the cluster count is what tells them apart here (both Euler densities land near the truth's)
-    assert chi2_clusters < TOPOLOGY_TOL, (chi2_euler, chi2_clusters)
-    assert gauss_clusters > TOPOLOGY_TOL, (gauss_euler, gauss_clusters)
+    assert chi2_clusters < TOPOLOGY_TOL and chi2_euler < TOPOLOGY_TOL, (chi2_euler, chi2_clusters)
+    assert gauss_clusters > TOPOLOGY_TOL and gauss_euler > TOPOLOGY_TOL, (gauss_euler, gauss_clusters)
     # S2 alone does not tell them apart: both models fit the slices' S2 closely
     for model in (chi2, gauss):
         assert metrics.profile_error(np.array(model.info["observed_s2"]["x"]),

@@ -56,13 +56,6 @@ def _patches(images: list[np.ndarray], phase: int, patch: int, count: int, rng: 
     return out
 
 
-def _model_slices(model: ExcursionModel, planes: list[str], side: int, voxel_size: float, seed: int) -> dict[str, list]:
-    vol = model.sample((side, side, side), voxel_size, seed)
-    idx = range(0, side, max(side // 8, 1))
-    cut = {"xy": lambda i: vol[:, :, i], "xz": lambda i: vol[:, i, :], "yz": lambda i: vol[i, :, :]}
-    return {p: [cut[p](i) for i in idx] for p in planes}
-
-
 def refine(model: ExcursionModel, images: Mapping[str, list[np.ndarray]], voxel_size: float, *, seed: int = 0,
            rounds: int = 6, weight: float = 0.05, patch: int = 32, batch: int = 64, epochs: int = 40,
            step: float = 0.15, sample_side: int = 64) -> ExcursionModel:
@@ -91,7 +84,7 @@ def refine(model: ExcursionModel, images: Mapping[str, list[np.ndarray]], voxel_
     smallest = min(min(img.shape) for imgs in images.values() for img in imgs)
     if p > smallest or p > sample_side:
         raise ValueError(f"`patch` must fit in every image and sample (<= {min(smallest, sample_side)}), got patch={patch}")
-    from .calibrate import observed_s2
+    from .calibrate import observed_s2, plane_slices
 
     phase = model.phase
     phi, s2 = observed_s2(images, phase, size)
@@ -107,7 +100,7 @@ def refine(model: ExcursionModel, images: Mapping[str, list[np.ndarray]], voxel_
         return float(sum((((m.s2(np.arange(1, v.size) * size, a) - v[1:]) ** 2).sum()) for a, v in s2.items()))
 
     def fake(m: ExcursionModel, k: int) -> np.ndarray:
-        sl = _model_slices(m, planes, sample_side, size, seed + 1000 + k)
+        sl = plane_slices(m.sample((sample_side,) * 3, size, seed + 1000 + k), planes)
         return _patches([s for v in sl.values() for s in v], phase, p, batch, rng)
 
     def adversarial(m: ExcursionModel, k: int) -> float:

@@ -20,7 +20,7 @@ from .. import _validate
 from ..metrics import topology, two_point
 from .models import FIELDS, ExcursionModel
 
-__all__ = ["calibrate", "SYMMETRIES", "observed_s2"]
+__all__ = ["calibrate", "SYMMETRIES", "observed_s2", "plane_slices"]
 
 SYMMETRIES = ("orthotropic", "isotropic", "transverse_x", "transverse_y", "transverse_z")
 PLANES = ("xy", "xz", "yz")
@@ -71,6 +71,17 @@ def observed_s2(images: Mapping[str, list[np.ndarray]], phase: int, voxel_size: 
                 counts[a] = counts.get(a, 0) + 1
     phi = float(np.mean(fractions))
     return phi, {a: sums[a] / counts[a] + phi**2 for a in sums}
+
+
+def plane_slices(vol: np.ndarray, planes: Sequence[str], count: int = 8) -> dict[str, list[np.ndarray]]:
+    """``count`` evenly spaced 2D sections of ``vol`` per plane ("xy" sections are ``vol[:, :, k]``, ...)."""
+    take = {"xy": lambda k: vol[:, :, k], "xz": lambda k: vol[:, k, :], "yz": lambda k: vol[k, :, :]}
+    axis = {"xy": 2, "xz": 1, "yz": 0}
+    out = {}
+    for p in planes:
+        n = vol.shape[axis[p]]
+        out[p] = [take[p](k) for k in sorted({(i * n) // count for i in range(count)})]
+    return out
 
 
 def _groups(symmetry: str) -> list[str]:
@@ -187,9 +198,7 @@ def calibrate(slices: Mapping[str, np.ndarray | Sequence[np.ndarray]], voxel_siz
         for kk in K_CANDIDATES:
             m = fit(kk)
             vol = m.sample((side, side, side), size, sd)
-            cut = {p: [vol[side // 2, :, :]] if p == "yz" else [vol[:, side // 2, :]] if p == "xz" else [vol[:, :, side // 2]]
-                   for p in images}
-            trials.append((abs(_euler_density_2d(cut, phase, size) - target), kk, m))
+            trials.append((abs(_euler_density_2d(plane_slices(vol, list(images)), phase, size) - target), kk, m))
         _, _, model = min(trials, key=lambda t: (t[0], t[1]))
         model.info["k_selection_euler_2d"] = target
     if method == "adversarial":
