@@ -16,4 +16,8 @@ PYBIND11_MODULE(_core, m) {
   voxtwin::bind::bind_laminate(m);
   voxtwin::bind::bind_composite_voxels(m);
   voxtwin::bind::bind_growth(m);
+  voxtwin::bind::bind_two_point(m);
+  voxtwin::bind::bind_run_lengths(m);
+  voxtwin::bind::bind_euler_characteristic(m);
+  voxtwin::bind::bind_gaussian_field(m);
 }

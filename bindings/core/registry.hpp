@@ -12,4 +12,8 @@ void bind_elasticity(pybind11::module_& m);
 void bind_laminate(pybind11::module_& m);
 void bind_composite_voxels(pybind11::module_& m);
 void bind_growth(pybind11::module_& m);
+void bind_two_point(pybind11::module_& m);
+void bind_run_lengths(pybind11::module_& m);
+void bind_euler_characteristic(pybind11::module_& m);
+void bind_gaussian_field(pybind11::module_& m);
 }  // namespace voxtwin::bind

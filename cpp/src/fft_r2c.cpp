@@ -8,12 +8,6 @@ namespace voxtwin::detail {
 
 namespace {
 
-// FFTW's planner is not thread-safe: every plan of the library is made under this lock.
-std::mutex& planner_mutex() {
-  static std::mutex m;
-  return m;
-}
-
 template <class T>
 struct Fftw;
 
@@ -68,6 +62,18 @@ typename Fftw<T>::plan as_plan(void* p) {
   return static_cast<typename Fftw<T>::plan>(p);
 }
 
+void require_plan(const void* p, const char* what) {
+  if (!p) throw std::runtime_error(std::string("FFTW could not plan the ") + what + " transform");
+}
+
+}  // namespace
+
+// FFTW's planner is not thread-safe: every plan of the library is made under this lock.
+std::mutex& planner_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 // FFTW's own lock as well, for plans other parts of the process make without ours.
 void planner_thread_safety() {
   static std::once_flag once;
@@ -76,12 +82,6 @@ void planner_thread_safety() {
     fftwf_make_planner_thread_safe();
   });
 }
-
-void require_plan(const void* p, const char* what) {
-  if (!p) throw std::runtime_error(std::string("FFTW could not plan the ") + what + " transform");
-}
-
-}  // namespace
 
 template <class T>
 SlabFft<T>::SlabFft(const PaddedGrid& g, int ncomp, int threads, T* buffer) : g_(g), ncomp_(ncomp), threads_(threads) {

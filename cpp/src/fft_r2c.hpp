@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "aligned_buffer.hpp"
@@ -20,6 +21,11 @@
 #include "voxtwin/detail/reference_medium.hpp"
 
 namespace voxtwin::detail {
+
+/// The lock under which every FFTW plan of the library is made or destroyed (the planner is not
+/// thread-safe); call planner_thread_safety() once before planning.
+std::mutex& planner_mutex();
+void planner_thread_safety();
 
 template <class T>
 class SlabFft {

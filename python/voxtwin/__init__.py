@@ -55,6 +55,7 @@ from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
 from . import gcode
 from .simulate import Homogenization, Solution, homogenize, solve
 from . import pipeline
+from . import metrics, stochastic
 from . import growth
 from . import design
 
@@ -75,6 +76,8 @@ def get_cmake_dir() -> str:
 __all__ = [
     "__version__",
     "io",
+    "metrics",
+    "stochastic",
     "segment",
     "cuda_available",
     "cuda_status",

@@ -419,6 +419,11 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--library", help="the block library folder the store was written from")
     ver.add_argument("--quiet", action="store_true", help="no progress bar")
     ver.set_defaults(func=_cmd_verify)
+    from .metrics.command import register as register_metrics
+    from .stochastic.command import register as register_stochastic
+
+    register_metrics(sub)
+    register_stochastic(sub)
     from .growth.command import add_parser as _add_grow
     _add_grow(sub)
     for sub_parser in sub.choices.values():  # so that main() can show a subcommand's own usage

@@ -38,6 +38,7 @@ from . import _validate
 from ._plot import pyplot
 from ._progress import progress_bar
 from .characterize import FibreStatistics, characterize, principal_direction
+from .metrics import s2_similarity
 from .distributions import Distribution, Empirical, Fixed, LogNormal, Normal
 from .fibre_table import FibreTable
 from .generate import FIBRE_LABEL, FibreSpec, UnitTwin, generate_fibres, rasterize_fibres
@@ -323,6 +324,7 @@ class LoopStep:
     scores: dict[str, Similarity]
     n_fibres: int
     volume_fraction: float
+    s2: float | None = None
 
     @property
     def S(self) -> dict[str, float]:
@@ -330,14 +332,14 @@ class LoopStep:
         return {k: v.S for k, v in self.scores.items()}
 
     def passed(self, threshold: float) -> bool:
-        """Every parameter reaches ``threshold``."""
-        return all(v.S >= threshold for v in self.scores.values())
+        """Every parameter (and the S2 term, when judged) reaches ``threshold``."""
+        return all(v.S >= threshold for v in self.scores.values()) and (self.s2 is None or self.s2 >= threshold)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready record (the spec as :meth:`FibreSpec.to_dict`)."""
         return {"iteration": self.iteration, "action": self.action, "detail": self.detail, "seed": self.seed,
                 "spec": self.spec.to_dict(), "n_fibres": self.n_fibres, "volume_fraction": self.volume_fraction,
-                "scores": {k: v.as_dict() for k, v in self.scores.items()}}
+                "scores": {k: v.as_dict() for k, v in self.scores.items()}, "s2": self.s2}
 
 
 class ClosedLoop:
@@ -641,7 +643,8 @@ def closed_loop(target: FibreStatistics | Mapping[str, Sequence[float] | np.ndar
                 ks: str = "normal", block_size: float | None = None,
                 reference_direction: Sequence[float] | None = None, analyse_periodic: bool | None = None,
                 periodic: bool = True, mask: np.ndarray | None = None, background: np.ndarray | None = None,
-                device: str = "auto", progress: bool = False) -> ClosedLoop:
+                device: str = "auto", progress: bool = False,
+                target_labels: np.ndarray | None = None) -> ClosedLoop:
     """Closed-loop feedback between a physical twin and generated digital twins (seed 000, Fig. 3).
 
     Each iteration generates a unit twin (:func:`~voxtwin.generate_fibres`), characterizes it with
@@ -691,6 +694,11 @@ def closed_loop(target: FibreStatistics | Mapping[str, Sequence[float] | np.ndar
         Passed to :func:`~voxtwin.generate_fibres`.
     progress:
         Show a progress bar over the iterations.
+    target_labels:
+        Optional labels of the physical side (fibre = 1): each twin is then also judged on its spatial
+        arrangement by :func:`voxtwin.metrics.s2_similarity` (1 - mean per-axis relative S2 error),
+        recorded as ``LoopStep.s2`` and required to reach ``threshold``; when only it fails, the
+        next twin is the same spec with a new seed (action ``"reseed"``).
 
     Returns
     -------
@@ -751,13 +759,18 @@ def closed_loop(target: FibreStatistics | Mapping[str, Sequence[float] | np.ndar
             stats = characterize(twin.labels, h, periodic=char_periodic)
             dsamples = _loop_samples(stats, params, reference, bsize)
             scores = _score(tsamples, dsamples, weights, ks)
+            s2 = None if target_labels is None else s2_similarity(target_labels, twin.labels, h)
             history.append(LoopStep(it, action, detail, twin_seed, current, scores, len(twin.fibres),
-                                    twin.achieved_volume_fraction))
+                                    twin.achieved_volume_fraction, s2))
             bar.update(1)
             failing = [p for p in params if scores[p].S < thr]
-            if not failing or it == n_iter - 1:
+            if (not failing and (s2 is None or s2 >= thr)) or it == n_iter - 1:
                 break
             twin_seed = _loop_seed(seed, it + 1)
+            if not failing:  # only the spatial arrangement misses: another draw of the same spec
+                action, detail = "reseed", f"S2 term {s2:.3f} below the threshold"
+                twin = generate_fibres(current, grid, h, twin_seed, instances=True, **gen)
+                continue
             size_fail = [p for p in failing if p in _SIZE_PARAMETERS]
             if set(failing) <= {"volume_fraction"}:
                 twin, action, detail = _change_fraction(twin, stats, target_fraction, current, twin_seed, gen)

@@ -15,3 +15,7 @@
 #include "voxtwin/version.hpp"
 #include "voxtwin/voigt.hpp"
 #include "voxtwin/volume.hpp"
+#include "voxtwin/two_point.hpp"
+#include "voxtwin/run_lengths.hpp"
+#include "voxtwin/euler_characteristic.hpp"
+#include "voxtwin/gaussian_field.hpp"
