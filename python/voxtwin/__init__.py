@@ -52,6 +52,7 @@ from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
 from . import gcode
 from .simulate import Homogenization, Solution, homogenize, solve
 from . import pipeline
+from . import render3d  # 3D pictures; pyvista is imported only when drawing
 
 __version__: str = _core.__version__
 
