@@ -57,7 +57,8 @@ out = pathlib.Path(tempfile.mkdtemp())
 vt.io.write(out / "twin.zarr", twin.labels, voxel_size=1.0)
 back = vt.io.read(out / "twin.zarr")
 assert np.array_equal(back.data, twin.labels) and back.voxel_size == 1.0
-blocks = vt.BlockLibrary.from_spec(spec, angles=(0, 90), block_shape=(16, 16, 16), voxel_size=1.0)
+small = vt.FibreSpec(0.08, 3.0, 8.0, vt.orientation.Aligned((1, 0, 0), 5.0))  # fits 16-voxel blocks
+blocks = vt.BlockLibrary.from_spec(small, angles=(0, 90), block_shape=(16, 16, 16), voxel_size=1.0)
 asm = vt.Assembly.stacked(blocks, sequence=[0, 90], layer_shape=(2, 2), axis="z")
 store = asm.to_zarr(out / "asm.zarr", chunks=(16, 16, 16), progress=False)
 assert store.attrs["ome"]["multiscales"][0]["axes"][0]["unit"] == "micrometer"

@@ -120,3 +120,21 @@ def test_fallback_draws_2d_and_says_why(tmp_path: Path, monkeypatch: pytest.Monk
     assert not pic.rendered_3d and "no OpenGL here" in pic.note
     image = mpimg.imread(pic.path)
     assert image.shape[:2] == (300, 400)
+
+
+def test_generate_and_assemble_commands_draw_pictures_and_write_ome_zarr(tmp_path: Path) -> None:
+    import matplotlib.image as mpimg
+    import zarr
+
+    out, pic = tmp_path / "twin.zarr", tmp_path / "twin.png"
+    assert main(["generate", "--out", str(out), "--shape", "24", "24", "24", "--voxel-size", "2", "--diameter", "6",
+                 "--length", "30", "--picture", str(pic)]) == 0
+    assert "multiscales" in zarr.open_group(str(out), mode="r").attrs["ome"]
+    assert vt.io.read(out).voxel_size == 2.0
+    assert mpimg.imread(pic).shape[:2] == (520, 640)
+    lib = vt.BlockLibrary.from_spec(vt.FibreSpec(0.1, 4.0, 12.0, vt.orientation.Aligned((1, 0, 0), 5.0)),
+                                    angles=(0, 90), block_shape=(8, 8, 8), voxel_size=2.0)
+    lib.save(tmp_path / "lib")
+    assert main(["assemble", str(tmp_path / "lib"), "--stack", "0,90", "--layer-shape", "2", "2",
+                 "--picture", str(tmp_path / "stack.png"), "--quiet"]) == 0
+    assert _background_fraction((mpimg.imread(tmp_path / "stack.png")[..., :3] * 255).astype(np.uint8)) < 0.97
