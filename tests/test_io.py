@@ -160,7 +160,7 @@ def test_tiff_folder_with_mismatched_slice_names_it(tmp_path: Path) -> None:
 
 def test_zarr_is_v3_chunked_compressed_with_attributes(tmp_path: Path, rng: np.random.Generator) -> None:
     data = rng.integers(0, 3, size=(40, 30, 20), dtype=np.uint8)
-    path = vt.io.write(tmp_path / "labels.zarr", data, voxel_size=4.0, chunks=16)
+    path = vt.io.write(tmp_path / "labels.zarr", data, voxel_size=4.0, chunks=16, format="zarr")  # plain array
     arr = zarr.open_array(str(path), mode="r")
     assert arr.metadata.zarr_format == 3
     assert arr.chunks == (16, 16, 16)

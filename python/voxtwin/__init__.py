@@ -58,6 +58,7 @@ from . import pipeline
 from . import metrics, stochastic
 from . import growth
 from . import design
+from . import render3d  # 3D pictures; pyvista is imported only when drawing
 
 __version__: str = _core.__version__
 

@@ -50,6 +50,11 @@ def _cmd_assemble(args: argparse.Namespace) -> int:
         asm = voxtwin.Assembly.stacked(lib, voxtwin.stacking(sequence), layer_shape=tuple(args.layer_shape),
                                        axis=args.axis, seed=args.seed)
     print(asm.summary())
+    if args.picture:
+        from .render3d import render_layout
+
+        pic = render_layout(asm.layout()["angle"], tuple(n * asm.voxel_size for n in asm.block_shape), args.picture)
+        print(f"picture {pic.path} ({pic.note})")
     if args.out is None:
         return EXIT_OK
     store = asm.to_zarr(args.out, chunks=args.chunks, threads=args.threads, progress=not args.quiet)
@@ -76,14 +81,16 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         orientation = voxtwin.orientation.Aligned((1.0, 0.0, 0.0), args.spread)
         spec = voxtwin.FibreSpec(args.volume_fraction, args.diameter, args.length, orientation, args.fibre_shape)
     out = Path(args.out)
-    if out.suffix.lower() not in (".npy", ".tif", ".tiff"):
-        raise ValueError(f"`--out` must end in .npy, .tif or .tiff, got {str(out)!r}")
+    if out.suffix.lower() not in (".npy", ".tif", ".tiff", ".zarr"):
+        raise ValueError(f"`--out` must end in .npy, .tif, .tiff or .zarr, got {str(out)!r}")
     twin = voxtwin.generate_fibres(
         spec.rotated_in_plane(args.angle), tuple(args.shape), args.voxel_size, args.seed, periodic=not args.open,
         device=args.device, progress=True,
     )
     if out.suffix.lower() == ".npy":
         np.save(out, twin.labels)
+    elif out.suffix.lower() == ".zarr":  # OME-Zarr with a majority-label pyramid
+        voxtwin.io.write(out, twin.labels, voxel_size=twin.voxel_size, overwrite=True)
     else:
         import tifffile
 
@@ -100,6 +107,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     }
     if args.fibres:
         summary["fibre_table"] = str(twin.fibres.save(args.fibres))
+    if args.picture:
+        from .render3d import render_fibres
+
+        pic = render_fibres(twin.labels, twin.voxel_size, args.picture, title=f"{args.angle:g}° unit twin")
+        summary["picture"] = f"{pic.path} ({pic.note})"
     print(json.dumps(summary, indent=2))
     return EXIT_OK if twin.target_reached else EXIT_FAILED
 
@@ -273,6 +285,20 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .io.export import export
+
+    print(export(args.volume, args.out, args.format, level=args.level, overwrite=args.overwrite))
+    return EXIT_OK
+
+
+def _cmd_view(args: argparse.Namespace) -> int:
+    from .view import view
+
+    view(args.store)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="voxtwin",
@@ -300,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="output chunk shape in voxels (default: the block shape)")
     asm.add_argument("--threads", type=int, default=None, help="writer threads (default: CPU threads)")
     asm.add_argument("--quiet", action="store_true", help="no progress bar")
+    asm.add_argument("--picture", metavar="PNG", help="also draw the block layout in 3D, coloured by angle")
     asm.set_defaults(func=_cmd_assemble)
 
     gen = sub.add_parser(
@@ -309,8 +336,10 @@ def build_parser() -> argparse.ArgumentParser:
         "in-plane angle (degrees from +X towards +Y) with an orientation spread; the defaults are seed 000's "
         "building block (0.5 mm cube at 4 um, 15 x 100 um fibres, 10 vol%%).",
     )
-    gen.add_argument("--out", required=True, help="phase labels (uint8 [x, y, z]): .npy, or .tif (pages along Z)")
+    gen.add_argument("--out", required=True,
+                     help="phase labels (uint8 [x, y, z]): .npy, .tif (pages along Z) or .zarr (OME-Zarr)")
     gen.add_argument("--fibres", help="also write the fibre table (.csv or .json)")
+    gen.add_argument("--picture", metavar="PNG", help="also draw the fibres in 3D, coloured by orientation")
     gen.add_argument("--spec", help="a FibreSpec as JSON (FibreSpec.to_dict); replaces the fibre options below")
     gen.add_argument("--shape", type=int, nargs=3, default=[125, 125, 125], metavar=("NX", "NY", "NZ"))
     gen.add_argument("--voxel-size", type=float, default=4.0, help="um per voxel (default 4)")
@@ -419,6 +448,17 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--library", help="the block library folder the store was written from")
     ver.add_argument("--quiet", action="store_true", help="no progress bar")
     ver.set_defaults(func=_cmd_verify)
+    exp = sub.add_parser("export", help="convert a volume to VTK image data (ParaView), OME-Zarr or a TIFF stack")
+    exp.add_argument("volume", metavar="VOLUME", help="a volume voxtwin reads: .zarr (OME or plain), .tif, .npy, ...")
+    exp.add_argument("--format", choices=("vti", "ome-zarr", "tiff"), default="vti", help="default vti")
+    exp.add_argument("--out", help="target (default: VOLUME with the format's suffix)")
+    exp.add_argument("--level", type=int, default=0, help="pyramid level of an OME-Zarr store (0 = full resolution)")
+    exp.add_argument("--overwrite", action="store_true", help="replace an existing target")
+    exp.set_defaults(func=_cmd_export)
+
+    vw = sub.add_parser("view", help="open a store in napari (the `view` extra)", epilog=EPILOG)
+    vw.add_argument("store", metavar="STORE", help="an OME-Zarr store (what voxtwin writes) or any volume")
+    vw.set_defaults(func=_cmd_view)
     from .metrics.command import register as register_metrics
     from .stochastic.command import register as register_stochastic
 

@@ -7,6 +7,11 @@ Store layout (a zarr v3 group)::
     layout/           the per-cell layout: angle, kind, seed, block, transform (see Assembly.layout)
     done/             uint8 per chunk of `labels`, 1 once that chunk is safely in the store
     checksums/        CRC32C and length of every chunk file of `labels` (voxtwin.io.chunk_manifest)
+    pyramid/1, 2, ... OME-Zarr levels, each 2×2×2 coarser (majority label), built chunk by chunk
+    pyramid_done/     uint8 per chunk of each level (resuming the pyramid like `labels`)
+
+Once every chunk is written, the root carries OME-NGFF 0.5 ``multiscales`` metadata (axes x, y, z
+in micrometres, the voxel size as the scale), so napari, neuroglancer and ``ome-zarr`` open it lazily.
 
 Every chunk is generated alone from the block seeds, written, and only then marked done. A
 restart skips the chunks marked done and (re)writes all others, so an interruption (an error,
@@ -290,8 +295,26 @@ def write(asm: Assembly, path: str | os.PathLike, chunks: tuple[int, int, int], 
             else:
                 workers = _core.get_num_threads() if threads is None else _validate.integer("threads", threads, 1)
                 _run_threads(asm, root, chunks, pending, workers, bar)
+    root = _write_ome_levels(asm, path, threads, progress)
     meta = dict(root.attrs["voxtwin"])  # type: ignore[arg-type]
     if not meta.get("complete"):
         meta["complete"] = True
         root.attrs.update({"voxtwin": meta})
     return zarr.open_group(str(path), mode="r")
+
+
+# ---------------------------------------------------------------- OME-Zarr levels and metadata
+def _write_ome_levels(asm: Assembly, path: Path, threads: int | None, progress: bool) -> zarr.Group:
+    """Majority-label pyramid below ``labels`` (resumable) and the NGFF ``multiscales`` attribute.
+
+    Returns the root group reopened, so that later attribute updates keep the multiscales.
+    """
+    from ..io.ome_zarr import build_pyramid, level_shapes, write_multiscales_attrs
+
+    root = zarr.open_group(str(path), mode="r+")
+    labels = root["labels"]
+    paths = [f"pyramid/{i}" for i in range(1, len(level_shapes(tuple(labels.shape), tuple(labels.chunks))))]
+    workers = _core.get_num_threads() if threads is None else _validate.integer("threads", threads, 1)
+    build_pyramid(root, "labels", paths, "mode", done_group="pyramid_done", threads=workers, progress=progress)
+    write_multiscales_attrs(root, ["labels", *paths], asm.voxel_size, name="assembly", method="mode")
+    return root

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .._validate import voxel_size as check_voxel_size
+from .._validate import integer, positive
 from ..errors import FileFormatError
 
 # Length units a file may name, in µm. Inches are left out on purpose: TIFF writers put a
@@ -81,6 +82,29 @@ def check_data(data: object) -> np.ndarray:
     if 0 in data.shape:
         raise ValueError(f"`data` must not be empty, got data.shape={data.shape}")
     return data
+
+
+def check_field(data: object) -> np.ndarray:
+    """A field with components, [c, x, y, z] (e.g. six Voigt stresses), of integers or floats."""
+    if not isinstance(data, np.ndarray) or data.ndim != 4:
+        raise ValueError(f"`data` must be a 3D volume [x, y, z] or a 4D field [c, x, y, z], got "
+                         f"{type(data).__name__} of shape {getattr(data, 'shape', None)}")
+    if data.dtype.kind not in "iuf" or 0 in data.shape:
+        raise ValueError(f"`data` must be a non-empty field of integers or floats, got data.dtype={data.dtype}, "
+                         f"data.shape={data.shape}")
+    return data
+
+
+def chunk_shape(chunks: object, default: int) -> tuple[int, int, int]:
+    """The ``chunks`` argument of the zarr writers: None (``default``³), an int edge, or three ints."""
+    if chunks is None:
+        return (default,) * 3
+    if isinstance(chunks, (int, np.integer)) and not isinstance(chunks, bool):
+        edge = integer("chunks", chunks, minimum=1)
+        return (edge,) * 3
+    if not isinstance(chunks, (tuple, list)) or len(chunks) != 3:
+        raise ValueError(f"`chunks` must be an int or three ints (cx, cy, cz), got chunks={chunks!r}")
+    return tuple(integer(f"chunks[{i}]", c, minimum=1) for i, c in enumerate(chunks))  # type: ignore[return-value]
 
 
 def reverse_axes(array: np.ndarray) -> np.ndarray:

@@ -11,19 +11,26 @@ import numpy as np
 from .._validate import choice
 from .._limits import regular_file
 from ..errors import FileFormatError, MissingFileError
-from ._common import check_data, check_target, resolve_voxel_size, voxel_size_arg
+from ._common import check_data, check_field, check_target, chunk_shape, resolve_voxel_size, voxel_size_arg
+from .downsample import METHODS
 from .npy import read_npy, write_npy
 from .raw import RAW_SUFFIXES, read_raw, write_raw
 from .tiff import TIFF_SUFFIXES, read_tiff, read_tiff_folder, tiff_slices, write_tiff, write_tiff_folder
 from .volume import Volume
-from .zarr_store import is_zarr, read_zarr, write_zarr
+from .ome_zarr import write_ome_zarr
+from .vti import write_vti
+from .zarr_store import DEFAULT_CHUNKS, is_zarr, read_zarr, write_zarr
 
 __all__ = ["read", "write", "detect_format", "FORMATS"]
 
-FORMATS = ("tiff", "tiff-folder", "raw", "npy", "zarr")
+FORMATS = ("tiff", "tiff-folder", "raw", "npy", "zarr", "ome-zarr", "vti")
+_READ_FORMATS = ("tiff", "tiff-folder", "raw", "npy", "zarr", "ome-zarr")
+# Formats that also take a field with components, [c, x, y, z].
+_FIELD_FORMATS = ("ome-zarr", "vti")
 # Formats with no place for a voxel size (npy) or no header at all (raw).
 _NO_VOXEL_SIZE = ("raw", "npy")
-_WRITE_SUFFIXES = {".tif": "tiff", ".tiff": "tiff", ".raw": "raw", ".bin": "raw", ".npy": "npy", ".zarr": "zarr"}
+_WRITE_SUFFIXES = {".tif": "tiff", ".tiff": "tiff", ".raw": "raw", ".bin": "raw", ".npy": "npy", ".zarr": "ome-zarr",
+                   ".vti": "vti"}
 
 
 def _as_path(path: object) -> Path:
@@ -92,7 +99,7 @@ def read(path: str | os.PathLike, *, format: str | None = None, shape: tuple[int
         raise MissingFileError(f"{p}: no such file or folder (`path`={str(p)!r})")
     if not p.is_dir():
         regular_file(p)  # devices and pipes have no size to check against memory
-    fmt = detect_format(p) if format is None else choice("format", format, FORMATS)
+    fmt = detect_format(p) if format is None else choice("format", format, _READ_FORMATS)
     given = voxel_size_arg(voxel_size)
     raw_args = (shape, dtype, byte_order)
     if fmt != "raw" and any(a is not None for a in raw_args):
@@ -107,7 +114,7 @@ def read(path: str | os.PathLike, *, format: str | None = None, shape: tuple[int
     elif fmt == "npy":
         data, vs, meta = read_npy(p)
         vs = given
-    else:
+    else:  # zarr and OME-Zarr: an OME group gives its full-resolution level
         data, spacing, meta = read_zarr(p, array_path=array_path, axes=axes)
         vs = resolve_voxel_size(p, spacing, given, meta)
     return Volume(data=data, voxel_size=vs, metadata=meta)
@@ -115,13 +122,17 @@ def read(path: str | os.PathLike, *, format: str | None = None, shape: tuple[int
 
 def write(path: str | os.PathLike, data: np.ndarray, voxel_size: float | None = None, *, format: str | None = None,
           overwrite: bool = False, byte_order: str = "little", order: str = "F", chunks: object = None,
-          compression: str | None = None, progress: bool = True) -> Path:
+          compression: str | None = None, progress: bool = True, downsampling: str | None = None) -> Path:
     """Write a volume indexed [x, y, z] so that ``read`` gives it back exactly.
 
     Args:
         path: target; the format follows from the suffix (``.tif``/``.tiff``, ``.raw``/``.bin``,
-            ``.npy``, ``.zarr``) unless ``format`` is given (``"tiff-folder"`` writes one TIFF per z slice).
-        data: 3D numpy array [x, y, z] of booleans, integers or floats.
+            ``.npy``, ``.zarr`` → OME-Zarr, ``.vti``) unless ``format`` is given (``"tiff-folder"`` writes one
+            TIFF per z slice; ``"zarr"`` a plain zarr v3 array without pyramid; ``"ome-zarr"`` an OME-NGFF 0.5
+            group with axes in µm and a multiscale pyramid; ``"vti"`` VTK image data for ParaView, which
+            needs the ``vtk`` extra).
+        data: 3D numpy array [x, y, z] of booleans, integers or floats; for ``"ome-zarr"`` and ``"vti"``
+            also a field [c, x, y, z] with c components (e.g. the six Voigt stresses).
         voxel_size: voxel edge in µm, stored in TIFF (ImageJ) metadata and zarr attributes; raw and
             npy files cannot hold it (a warning says so).
         overwrite: replace an existing file or store; without it an existing target is an error.
@@ -130,12 +141,13 @@ def write(path: str | os.PathLike, data: np.ndarray, voxel_size: float | None = 
         chunks: zarr chunk shape (an int edge or three ints; default 128³ or the volume if smaller).
         compression: TIFF compression passed to tifffile (e.g. ``"zlib"``); none by default.
         progress: show a progress bar while writing a folder of slices.
+        downsampling: how OME-Zarr levels summarise 2×2×2 voxels: ``"mode"`` (labels) or ``"mean"`` (grey
+            values, fields); by default labels are recognised as booleans or integers with ≤ 16 values.
 
     Returns:
         The path written.
     """
     p = _as_path(path)
-    arr = check_data(data)
     vs = voxel_size_arg(voxel_size)
     if format is None:
         suffix = p.suffix.lower()
@@ -145,6 +157,9 @@ def write(path: str | os.PathLike, data: np.ndarray, voxel_size: float | None = 
                              f"path={str(p)!r}")
     else:
         fmt = choice("format", format, FORMATS)
+    arr = check_field(data) if fmt in _FIELD_FORMATS and getattr(data, "ndim", 0) == 4 else check_data(data)
+    if downsampling is not None:
+        choice("downsampling", downsampling, METHODS)
     check_target(p, overwrite)
     if not p.parent.is_dir():
         raise FileNotFoundError(f"{p.parent}: folder does not exist (writing {p.name})")
@@ -159,7 +174,12 @@ def write(path: str | os.PathLike, data: np.ndarray, voxel_size: float | None = 
         write_raw(p, arr, byte_order=byte_order, order=order)
     elif fmt == "npy":
         write_npy(p, arr)
-    else:
+    elif fmt == "zarr":
         write_zarr(p, arr, vs, chunks=chunks, overwrite=overwrite)
+    elif fmt == "ome-zarr":
+        write_ome_zarr(p, arr, vs, chunks=chunk_shape(chunks, DEFAULT_CHUNKS), method=downsampling,
+                       overwrite=overwrite)
+    else:
+        write_vti(p, arr, vs)
     return p
 

@@ -16,10 +16,9 @@ import zarr
 import zarr.errors
 
 from .._limits import require_memory
-from .._validate import integer
 from . import chunk_manifest
 from ..errors import FileFormatError
-from ._common import as_xyz, unit_to_um
+from ._common import as_xyz, chunk_shape, unit_to_um
 
 __all__ = ["read_zarr", "write_zarr", "is_zarr", "DEFAULT_CHUNKS"]
 
@@ -100,6 +99,12 @@ def _layout(array: Any, attrs: dict[str, Any], axes: str | None) -> tuple[str, t
             found = "".join(spatial)
             if spacing is None:
                 spacing = _ome_spacing(ome, ome_axes)
+    if spacing is None and ome is not None:
+        ome_axes = [a.get("name", "") if isinstance(a, dict) else str(a) for a in ome.get("axes", [])]
+        if len(ome_axes) == array.ndim:
+            spacing = _ome_spacing(ome, ome_axes)
+            if spacing is not None and found is not None:  # the scale follows the stored axis order
+                spacing = tuple(spacing[[a.lower() for a in ome_axes].index(c)] for c in found)
     if axes is not None:
         return axes, spacing
     return found or "xyz", spacing
@@ -170,21 +175,13 @@ def _check_chunks(path: Path, array: Any, attrs: dict[str, Any]) -> None:
 def write_zarr(path: Path, data: np.ndarray, voxel_size: float | None, *, chunks: object = None,
                overwrite: bool = False) -> None:
     """Write [x, y, z] to a zarr v3 array, chunked and zstd-compressed, with the voxel size in its attributes."""
-    if chunks is None:
-        chunk_shape = tuple(min(DEFAULT_CHUNKS, n) for n in data.shape)
-    elif isinstance(chunks, int) and not isinstance(chunks, bool):
-        edge = integer("chunks", chunks, minimum=1)
-        chunk_shape = tuple(min(edge, n) for n in data.shape)
-    else:
-        if not isinstance(chunks, (tuple, list)) or len(chunks) != 3:
-            raise ValueError(f"`chunks` must be an int or three ints (cx, cy, cz), got chunks={chunks!r}")
-        chunk_shape = tuple(integer(f"chunks[{i}]", c, minimum=1) for i, c in enumerate(chunks))
+    chunks3 = tuple(min(c, n) for c, n in zip(chunk_shape(chunks, DEFAULT_CHUNKS), data.shape))
     from zarr.codecs import Crc32cCodec, ZstdCodec
 
     attrs = {"voxtwin": {"axes": "xyz", "voxel_size_um": voxel_size, "unit": "micrometer"}}
     # every chunk is stored, even one of fill values alone, so that a deleted chunk is found on reading
     attrs["voxtwin"]["all_chunks_stored"] = True
-    array = zarr.create_array(store=str(path), shape=data.shape, dtype=data.dtype, chunks=chunk_shape,
+    array = zarr.create_array(store=str(path), shape=data.shape, dtype=data.dtype, chunks=chunks3,
                               compressors=(ZstdCodec(level=_ZSTD_LEVEL), Crc32cCodec()),  # a damaged chunk fails
                               dimension_names=("x", "y", "z"),
                               attributes=attrs, overwrite=overwrite, zarr_format=3,

@@ -11,6 +11,7 @@ from ... import gcode as vtgcode
 from ...assemble import Assembly, BlockLibrary, stacking
 from ..context import Context
 from ..plots import mid_slice, panels
+from ..views3d import assemblies_3d
 from ._base import Outcome
 
 NAME = "assemble"
@@ -61,8 +62,10 @@ def run(ctx: Context) -> Outcome:
     out = Outcome()
     report: dict[str, Any] = {}
     shown = []
+    layouts3d: list[tuple[str, np.ndarray]] = []
     for name, asm in assemblies(ctx, library).items():
         layout = asm.layout()
+        layouts3d.append((name, layout["angle"]))
         angles = layout["angle"]
         axis = "xyz".index(a["axis"])
         per_layer = [_dominant_angle(layer) for layer in np.moveaxis(angles, axis, 0)]
@@ -81,5 +84,9 @@ def run(ctx: Context) -> Outcome:
     out.outputs["assemblies"] = ctx.run.rel(ctx.run.write_json("assemblies", report))
     if shown:
         out.figures.append(ctx.figure("assemblies_xz", panels(shown, plane="xz")))
+    if layouts3d:  # seed 000 Figs. 4 and 6: block layouts coloured by angle
+        fig3d, how3d = assemblies_3d(ctx, layouts3d, [n * library.voxel_size for n in library.block_shape])
+        out.figures.append(fig3d)
+        report["3D pictures"] = how3d
     out.summary = report
     return out

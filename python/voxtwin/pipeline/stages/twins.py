@@ -15,6 +15,7 @@ from ...generate import FibreSpec
 from ...orientation import Aligned
 from ..context import Context, pyplot
 from ..plots import mid_slice, panels
+from ..views3d import twins_3d
 from .characterize import BLOCK_UM
 from ._base import Outcome
 
@@ -103,7 +104,10 @@ def run(ctx: Context) -> Outcome:
     out.figures.append(ctx.figure("closed_loop_S", fig))
     out.figures.append(ctx.figure("unit_twins", panels(
         [(f"{angle:g}° unit twin (XY)", mid_slice(loop.twin.labels), "phase") for angle, loop in loops])))
+    fig3d, how3d = twins_3d(ctx, [(angle, loop.twin.labels) for angle, loop in loops], h)  # seed 000 Fig. 2
+    out.figures.append(fig3d)
     out.summary = {
+        "3D pictures": how3d,
         "block": f"{shape[0]}×{shape[1]}×{shape[2]} voxels at {h:g} µm",
         f"starting spec ({t['start']})": spec0.to_dict(),
         "converged (per angle)": {k: v["converged"] for k, v in report.items()},
