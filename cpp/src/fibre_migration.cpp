@@ -81,6 +81,7 @@ struct FibreMigrator::Impl {
   double cell_size = 0.0;
   detail::CapsuleHash deposit_hash;          // fibres deposited so far (planar start)
   std::vector<double> heights;               // scratch of slide()
+  std::int64_t relocations = 0;              // rounds of relocate_overlapping() so far
   double scale = 1.0;                       // size of the mobile fibres in the overlap test
   std::int64_t best_pairs = kNone;      // fewest overlapping pairs at this scale so far
   std::int64_t since_best = 0;              // steps since then
@@ -138,6 +139,27 @@ struct FibreMigrator::Impl {
       }
     }
     return false;
+  }
+
+  // New random centres (round `relocations` of the key's stream) for the mobile fibres that overlap.
+  void relocate_overlapping() {
+    ++relocations;
+    for (std::size_t i = static_cast<std::size_t>(opt.fixed); i < n(); ++i) {
+      if (worst_of[i] <= 0.0) continue;
+      Fibre f = fibres[i];
+      const std::uint64_t base = ((static_cast<std::uint64_t>(relocations) + 1u) * n() + i) * 3u * kCentreTries;
+      for (int t = 0; t < kCentreTries; ++t) {
+        for (int a = 0; a < 3; ++a)
+          f.centre[static_cast<std::size_t>(a)] =
+              opt.lo[static_cast<std::size_t>(a)] + (opt.hi[static_cast<std::size_t>(a)] - opt.lo[static_cast<std::size_t>(a)]) *
+                  detail::uniform01(opt.key, base + 3u * static_cast<std::uint64_t>(t) + static_cast<std::uint64_t>(a));
+        if (!mask_forbids(f)) break;
+      }
+      if (mask_forbids(f)) continue;
+      fibres[i] = f;
+      vc[i] = {0.0, 0.0, 0.0};
+      vu[i] = {0.0, 0.0, 0.0};
+    }
   }
 
   // Planar fibres do not get past each other by migration: two crossing at right angles push only
@@ -481,9 +503,16 @@ MigrationStatus FibreMigrator::run(std::int64_t iterations) {
       m.best_pairs = s.overlapping_pairs;
       m.since_best = 0;
     } else if (++m.since_best >= kStall) {
-      // Stuck (fibres crossing at right angles push only along the common normal and cannot
-      // slide past each other): shrink them all a little, then grow them back once resolved.
-      m.scale *= kShrink;
+      // Stuck: a fibre trapped between others (pushes that cancel), or fibres crossing at right
+      // angles (they push only along their common normal and cannot slide past each other).
+      // Every fibre still overlapping is added again at a new random centre (the "addition" of
+      // sequential addition and migration); when that is impossible (no box), all shrink a little
+      // and grow back once resolved.
+      if (m.opt.draw_centres) {
+        m.relocate_overlapping();
+      } else {
+        m.scale *= kShrink;
+      }
       m.best_pairs = kNone;
       m.since_best = 0;
       s = m.survey(threads);

@@ -38,7 +38,7 @@ AUTO_RSA_FRACTION = 0.10
 ratios up to ~20, so twins made before migration existed come out the same) and migrates above it."""
 
 _CHUNK = 50  # steps per call into C++: the progress bar and Ctrl-C get a look in between
-_TOP_UPS = 4  # rounds of extra fibres when the voxel count falls short of the target
+_TOP_UPS = 6  # rounds of extra fibres when the voxel count falls short of the target
 
 
 def choose_method(method: object, volume_fraction: float) -> str:
@@ -86,6 +86,7 @@ def migrate_placement(
     tensor = np.asarray(spec.orientation.tensor, dtype=np.float64).reshape(9)
     normal = list(spec.orientation.normal) if isinstance(spec.orientation, Planar) else [0.0, 0.0, 0.0]
     fixed = len(existing)
+    box_ratio = float(np.prod(np.subtract(hi, lo)) / (n_voxels * h**3))
 
     columns: list[np.ndarray] = [c.copy() for c in existing._arrays()]
     steps = 0  # over all rounds
@@ -98,7 +99,8 @@ def migrate_placement(
             deficit = target_voxels - held
             if deficit <= 0 or steps >= max_steps:
                 break
-            new = _draw_to_volume(spec, deficit * h**3, rng)
+            # Open blocks: centres come from the block grown by a margin, so fibres for the whole box.
+            new = _draw_to_volume(spec, deficit * h**3 * box_ratio, rng)
             key = int(rng.integers(0, 2**64, dtype=np.uint64))
             start = len(columns[0])
             columns = [np.concatenate([columns[k], new[k]]) for k in range(4)]
@@ -130,6 +132,10 @@ def migrate_placement(
     outside = migrator.mask_violators() if migrator is not None and mask_u8 is not None else np.zeros(len(table), bool)
     outside[:fixed] = False
     drop = clash | outside
+    if counts.size == len(table):  # fibres of an open block's margin that cover no voxel, as RSA rejects them
+        empty = counts == 0
+        empty[:fixed] = False
+        drop |= empty
     if drop.any():
         table = table[~drop]
         counts = counts[~drop]
