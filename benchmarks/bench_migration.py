@@ -33,7 +33,7 @@ ALIGNED = vt.orientation.Aligned((1.0, 0.0, 0.0), 15.0)
 
 SWEEPS = {
     ("aligned", 100.0): (ALIGNED, [0.25, 0.35, 0.45]),
-    ("planar", 100.0): (vt.orientation.Planar(), [0.20, 0.30]),
+    ("planar", 100.0): (vt.orientation.Planar(), [0.20, 0.25, 0.30]),
     ("isotropic", 100.0): (vt.orientation.Isotropic(), [0.20, 0.25]),
     ("aligned", 300.0): (ALIGNED, [0.25, 0.35]),
     ("isotropic", 300.0): (vt.orientation.Isotropic(), [0.15, 0.20]),
@@ -50,8 +50,10 @@ def _place(spec: vt.FibreSpec, method: str) -> tuple[vt.Placement, float, bool]:
     return placed, time.perf_counter() - t0, bool(caught)
 
 
-def bench_sweeps() -> None:
+def bench_sweeps(states: list[str] | None = None) -> None:
     for (state, length), (orientation, fractions) in SWEEPS.items():
+        if states and state not in states:
+            continue
         rows = []
         for target in fractions:
             spec = vt.FibreSpec(target, 15.0, length, orientation)
@@ -170,12 +172,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of the 30 % aligned block")
     parser.add_argument("--skip-stiffness", action="store_true", help="skip the homogenization of 10/20/30 % blocks")
     parser.add_argument("--skip-sweeps", action="store_true", help="skip the fraction sweeps")
+    parser.add_argument("--states", nargs="*", help="only these orientation states in the sweeps (aligned, planar, isotropic)")
     parser.add_argument("--skip-speed", action="store_true", help="skip the timing of the 30 % aligned block")
     args = parser.parse_args()
     if not args.skip_speed:
         bench_speed(args.repeat)
     if not args.skip_sweeps:
-        bench_sweeps()
+        bench_sweeps(args.states)
     if not args.skip_stiffness:
         bench_stiffness()
 

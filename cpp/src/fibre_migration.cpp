@@ -81,6 +81,7 @@ struct FibreMigrator::Impl {
   double cell_size = 0.0;
   detail::CapsuleHash deposit_hash;          // fibres deposited so far (planar start)
   std::vector<double> heights;               // scratch of slide()
+  int plane_axis = -1;                       // grid axis normal to planar fibres (deposition), else -1
   std::int64_t relocations = 0;              // rounds of relocate_overlapping() so far
   double scale = 1.0;                       // size of the mobile fibres in the overlap test
   std::int64_t best_pairs = kNone;      // fewest overlapping pairs at this scale so far
@@ -144,8 +145,17 @@ struct FibreMigrator::Impl {
   // New random centres (round `relocations` of the key's stream) for the mobile fibres that overlap.
   void relocate_overlapping() {
     ++relocations;
+    std::vector<char> found(n(), 0);
+    if (plane_axis >= 0) {  // planar: into a free gap if there is one
+      std::vector<char> place(n(), 0);
+      for (std::size_t i = static_cast<std::size_t>(opt.fixed); i < n(); ++i) place[i] = worst_of[i] > 0.0;
+      found = deposit(plane_axis, place, static_cast<int>(relocations));
+    }
     for (std::size_t i = static_cast<std::size_t>(opt.fixed); i < n(); ++i) {
       if (worst_of[i] <= 0.0) continue;
+      vc[i] = {0.0, 0.0, 0.0};
+      vu[i] = {0.0, 0.0, 0.0};
+      if (found[i]) continue;
       Fibre f = fibres[i];
       const std::uint64_t base = ((static_cast<std::uint64_t>(relocations) + 1u) * n() + i) * 3u * kCentreTries;
       for (int t = 0; t < kCentreTries; ++t) {
@@ -168,8 +178,9 @@ struct FibreMigrator::Impl {
   // slides from its random start along the normal (axis k, upwards and wrapping when periodic)
   // to the first height where it touches nothing held: just above one of the fibres its column
   // meets, or where it was. Heights stay uniform (no floor); a fibre that fits nowhere stays.
-  void deposit(int k) {
-    const std::size_t first = static_cast<std::size_t>(std::max(opt.fixed, opt.draw_from));
+  // `place` (per fibre): those to deposit, in table order, among all the others held where they are.
+  // Returns, per fibre, whether it found a free spot.
+  std::vector<char> deposit(int k, const std::vector<char>& place, int salt) {
     detail::CapsuleHash& local = deposit_hash;
     local.build(period, g.periodic != 0, cell_size);
     detail::HashQuery& q = queries[0];
@@ -186,31 +197,38 @@ struct FibreMigrator::Impl {
         });
       });
     };
-    for (std::size_t i = 0; i < n(); ++i) {
-      Capsule p = detail::make_capsule(fibres[i], shape);
-      if (i >= first) {
-        for (int t = 0; t < kDepositTries; ++t) {
-          Fibre f = fibres[i];
-          if (t > 0) {  // another spot in the plane, same random start along the normal
-            const std::uint64_t base =
-                ((n() + i) * static_cast<std::uint64_t>(kCentreTries) + static_cast<std::uint64_t>(t)) * 3u;
-            for (int a = 0; a < 3; ++a)
-              if (a != k)
-                f.centre[static_cast<std::size_t>(a)] =
-                    opt.lo[static_cast<std::size_t>(a)] + (opt.hi[static_cast<std::size_t>(a)] - opt.lo[static_cast<std::size_t>(a)]) *
-                        detail::uniform01(opt.key, base + static_cast<std::uint64_t>(a));
-          }
-          if (slide(f, k, held, fits)) {
-            fibres[i] = f;
-            break;
-          }
-        }
-        p = detail::make_capsule(fibres[i], shape);
+    const double grow = 0.5 * opt.min_gap * (1.0 + kMargin);
+    for (std::size_t i = 0; i < n(); ++i)
+      if (!place[i]) {
+        held[i] = detail::make_capsule(fibres[i], shape);
+        local.insert(static_cast<std::int32_t>(i), held[i], grow, q);
       }
-      held[i] = p;
-      local.insert(static_cast<std::int32_t>(i), p, 0.5 * opt.min_gap * (1.0 + kMargin), q);
+    std::vector<char> found(n(), 0);
+    for (std::size_t i = 0; i < n(); ++i) {
+      if (!place[i]) continue;
+      for (int t = 0; t < kDepositTries; ++t) {
+        Fibre f = fibres[i];
+        if (t > 0 || salt > 0) {  // another spot in the plane, same start along the normal
+          const std::uint64_t base = ((static_cast<std::uint64_t>(salt) + 1u) * n() + i) * 3u * kCentreTries +
+                                     3u * static_cast<std::uint64_t>(t);
+          for (int a = 0; a < 3; ++a)
+            if (a != k)
+              f.centre[static_cast<std::size_t>(a)] =
+                  opt.lo[static_cast<std::size_t>(a)] + (opt.hi[static_cast<std::size_t>(a)] - opt.lo[static_cast<std::size_t>(a)]) *
+                      detail::uniform01(opt.key ^ 0xD1B54A32D192ED03ull, base + static_cast<std::uint64_t>(a));
+        }
+        if (slide(f, k, held, fits)) {
+          fibres[i] = f;
+          found[i] = 1;
+          break;
+        }
+      }
+      held[i] = detail::make_capsule(fibres[i], shape);
+      local.insert(static_cast<std::int32_t>(i), held[i], grow, q);
     }
+    return found;
   }
+
 
   // Pushes on fibre i from every overlap it has (partners in hash order, images x slowest), the
   // overlapping pairs it counts (those with a fixed or later partner, its own images once) and
@@ -473,7 +491,12 @@ FibreMigrator::FibreMigrator(const std::vector<Fibre>& fibres, FibreShape shape,
     int axis = -1;  // deposition for planar fibres whose plane is normal to a grid axis
     for (int a = 0; a < 3; ++a)
       if (std::fabs(o.plane_normal[static_cast<std::size_t>(a)]) == 1.0) axis = a;
-    if (axis >= 0) m.deposit(axis);
+    m.plane_axis = axis;
+    if (axis >= 0) {
+      std::vector<char> place(count, 0);
+      for (std::size_t i = static_cast<std::size_t>(std::max(o.fixed, o.draw_from)); i < count; ++i) place[i] = 1;
+      m.deposit(axis, place, 0);
+    }
   }
   m.status = count ? m.survey(get_num_threads()) : MigrationStatus{0, 0, 0.0, 0, true, 1.0};
 }
