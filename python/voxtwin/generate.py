@@ -1,6 +1,7 @@
 """Step 4: digital unit twins. Fibre statistics and a seed become a voxel building block.
 
-Fibres are placed without overlap by random sequential adsorption (C++, spatial hash), only where
+Fibres are placed without overlap by random sequential adsorption (C++, spatial hash) or, for
+industrial fractions, by sequential addition and migration (``method="migrate"``), only where
 a mask allows, wrapping across faces when periodic; then rasterized on the CPU (OpenMP) or the GPU
 (CUDA) with byte-identical output.
 
@@ -20,8 +21,8 @@ Conventions:
 Randomness comes only from ``numpy.random.default_rng(seed)`` (sizes, directions, and the keys of
 the counter-based SplitMix64 streams the C++ placement draws its trial centres from): the same
 arguments give the same table and byte-identical volumes on every backend and for any thread count
-(placement is sequential; rasterization combines its writes in an order-independent way). Streams
-are those of numpy's PCG64 and ``Generator.random`` / ``integers``, stable across numpy releases
+(placement is sequential, migration gathers each fibre's pushes in a fixed order; rasterization
+combines its writes in an order-independent way). Streams are those of numpy's PCG64 and ``Generator.random`` / ``integers``, stable across numpy releases
 so far but not promised by numpy: pin numpy where twins must be regenerated bit for bit years later.
 """
 
