@@ -73,6 +73,65 @@ void bind_fibres(py::module_& m) {
       py::arg("centre"), py::arg("direction"), py::arg("length"), py::arg("diameter"), py::arg("fibre_shape"),
       "Distance between the axis segments of two fibres (µm), no periodic images.");
 
+  py::class_<FibreMigrator>(m, "FibreMigrator")
+      .def(py::init([](const py::handle& centre, const py::handle& direction, const py::handle& length,
+                       const py::handle& diameter, const std::string& fibre_shape, const std::array<std::int64_t, 3>& shape,
+                       double voxel_size, bool periodic, const py::object& mask, double min_gap, std::int64_t fixed,
+                       std::int64_t draw_from, const py::object& key, const std::array<double, 3>& lo, const std::array<double, 3>& hi,
+                       const std::array<double, 9>& target_tensor, double tensor_weight,
+                       const std::array<double, 3>& plane_normal, double rotation_mobility) {
+             const std::vector<Fibre> f = fibres_from_arrays(centre, direction, length, diameter);
+             VolumeView<const std::uint8_t> view{};
+             if (!mask.is_none()) view = volume_in<std::uint8_t>(mask, "mask");
+             MigrationOptions o;
+             o.min_gap = min_gap;
+             o.fixed = fixed;
+             o.draw_centres = !key.is_none();
+             o.draw_from = draw_from;
+             if (o.draw_centres) o.key = key.cast<std::uint64_t>();
+             o.lo = lo;
+             o.hi = hi;
+             o.target_tensor = target_tensor;
+             o.tensor_weight = tensor_weight;
+             o.plane_normal = plane_normal;
+             o.rotation_mobility = rotation_mobility;
+             const FibreGrid grid = fibre_grid(shape, voxel_size, periodic);
+             const FibreShape kind = bind::fibre_shape(fibre_shape);
+             py::gil_scoped_release release;
+             return std::make_unique<FibreMigrator>(f, kind, grid, view, o);
+           }),
+           py::arg("centre"), py::arg("direction"), py::arg("length"), py::arg("diameter"), py::arg("fibre_shape"),
+           py::arg("shape"), py::arg("voxel_size"), py::arg("periodic"), py::arg("mask"), py::arg("min_gap"),
+           py::arg("fixed"), py::arg("draw_from"), py::arg("key"), py::arg("lo"), py::arg("hi"), py::arg("target_tensor"),
+           py::arg("tensor_weight"), py::arg("plane_normal"), py::arg("rotation_mobility"),
+           py::keep_alive<1, 10>())  // the migrator reads the mask in place
+      .def(
+          "run",
+          [](FibreMigrator& mig, std::int64_t iterations) {
+            py::gil_scoped_release release;
+            mig.run(iterations);
+          },
+          py::arg("iterations"))
+      .def("fibres", [](const FibreMigrator& mig) { return fibre_arrays(mig.fibres()); })
+      .def("mask_violators",
+           [](const FibreMigrator& mig) {
+             const std::vector<std::uint8_t> v = mig.mask_violators();
+             py::array_t<bool> out(static_cast<py::ssize_t>(v.size()));
+             std::copy(v.begin(), v.end(), out.mutable_data());
+             return out;
+           })
+      .def_property_readonly("status", [](const FibreMigrator& mig) {
+        const MigrationStatus s = mig.status();
+        py::dict d;
+        d["iterations"] = s.iterations;
+        d["overlapping_pairs"] = s.overlapping_pairs;
+        d["max_overlap"] = s.max_overlap;
+        d["mask_violations"] = s.mask_violations;
+        d["resolved"] = s.resolved;
+        d["scale"] = s.scale;
+        return d;
+      });
+
   py::class_<FibrePlacer>(m, "FibrePlacer")
       .def(py::init([](const std::array<std::int64_t, 3>& shape, double voxel_size, bool periodic,
                        const std::string& fibre_shape, double min_gap, const py::object& mask, double cell_size) {

@@ -7,62 +7,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "capsule_hash.hpp"
 #include "voxtwin/detail/fibre_solid.hpp"
 #include "voxtwin/detail/random.hpp"
 #include "voxtwin/fibres.hpp"
 
 namespace voxtwin {
 
-namespace {
-
-// A fibre for distance tests: the axis segment c + s u, |s| <= half, and the radius.
-struct Capsule {
-  double c[3];
-  double u[3];
-  double half;
-  double r;
-  double ext[3];  // half-extents of the bounding box of the capsule
-};
-
-Capsule make_capsule(const Fibre& f, FibreShape shape) {
-  Capsule k{};
-  k.r = 0.5 * f.diameter;
-  // A cylinder lies inside the spherocylinder on the same segment: keeping those apart is a safe test.
-  k.half = shape == FibreShape::Spherocylinder ? 0.5 * std::max(f.length - f.diameter, 0.0) : 0.5 * f.length;
-  for (int a = 0; a < 3; ++a) {
-    k.c[a] = f.centre[a];
-    k.u[a] = f.direction[a];
-    k.ext[a] = k.half * std::fabs(f.direction[a]) + k.r;
-  }
-  return k;
-}
-
-double dot(const double* a, const double* b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
-
-// Squared distance between the segments p(s) = c1 + s u1 (|s| <= h1) and q(t) = c2 + t u2
-// (|t| <= h2), given w = c1 - c2 (which may include a periodic shift). Minimizes
-// |w + s u1 - t u2|²: the stationary point is s = (b e - d) / (1 - b²), t = b s + e with
-// b = u1.u2, d = u1.w, e = u2.w; a clamped t is followed by the best s for that t. For parallel
-// axes any s is stationary and s = 0 followed by the two clamps gives the minimum.
-double segment_distance2(const double* w, const Capsule& p, const Capsule& q) {
-  const double b = dot(p.u, q.u), d = dot(p.u, w), e = dot(q.u, w);
-  const double denom = 1.0 - b * b;
-  double s = denom > 1e-12 ? (b * e - d) / denom : 0.0;
-  s = std::min(std::max(s, -p.half), p.half);
-  double t = b * s + e;
-  if (t < -q.half || t > q.half) {
-    t = std::min(std::max(t, -q.half), q.half);
-    s = std::min(std::max(b * t - d, -p.half), p.half);
-  }
-  double sum = 0.0;
-  for (int a = 0; a < 3; ++a) {
-    const double v = w[a] + s * p.u[a] - t * q.u[a];
-    sum += v * v;
-  }
-  return sum;
-}
-
-}  // namespace
+using detail::Capsule;
+using detail::make_capsule;
+using detail::segment_distance2;
 
 double axis_distance(const Fibre& a, const Fibre& b, FibreShape shape) {
   validate_fibres({a, b}, shape, "fibres");
@@ -79,17 +33,11 @@ struct FibrePlacer::Impl {
   detail::GridGeom g;
   double period[3];
 
-  // Spatial hash: every fibre is listed in each cell its grown bounding box touches.
+  // Spatial hash: every fibre is listed in each cell its box grown by gap/2 touches.
   double requested_cell = 0.0;
   bool hashed = false;
-  int nc[3] = {1, 1, 1};
-  double cell[3] = {1.0, 1.0, 1.0};
-  std::vector<std::int32_t> head;   // first entry of each cell, -1 when empty
-  std::vector<std::int32_t> next;   // next entry in the same cell
-  std::vector<std::int32_t> owner;  // fibre of each entry
-  std::vector<std::uint32_t> stamp; // last query that looked at each fibre
-  std::uint32_t epoch = 0;
-  std::vector<int> range[3];        // scratch: cell indices per axis
+  detail::CapsuleHash hash;
+  detail::HashQuery query;
 
   std::vector<Fibre> fibres;
   std::vector<Capsule> capsules;
@@ -109,107 +57,28 @@ struct FibrePlacer::Impl {
       mean_diameter /= double(first.size());
       size = std::max({grid.voxel_size, mean_length / 3.0, mean_diameter});
     }
-    // Bound the table: at most 2^22 cells.
-    for (;;) {
-      for (int a = 0; a < 3; ++a) nc[a] = std::max(1, static_cast<int>(std::min(period[a] / size, 1e6)));
-      if (double(nc[0]) * nc[1] * nc[2] <= double(1 << 22)) break;
-      size *= 1.25;
-    }
-    for (int a = 0; a < 3; ++a) cell[a] = period[a] / nc[a];
-    head.assign(static_cast<std::size_t>(nc[0]) * nc[1] * nc[2], -1);
+    hash.build(period, g.periodic != 0, size);
     hashed = true;
-  }
-
-  // Cells touched by [lo, hi] (µm) along axis a: wrapped when periodic, clamped to the box otherwise
-  // (clamping is monotone, so boxes that overlap still share a cell).
-  void cells_along(int a, double lo, double hi) {
-    std::vector<int>& out = range[a];
-    out.clear();
-    const double i0 = std::floor(lo / cell[a]), i1 = std::floor(hi / cell[a]);
-    if (g.periodic) {
-      if (i1 - i0 + 1 >= nc[a]) {
-        for (int i = 0; i < nc[a]; ++i) out.push_back(i);
-      } else {
-        for (double i = i0; i <= i1; i += 1.0)
-          out.push_back(static_cast<int>(detail::wrap_index(static_cast<std::int64_t>(i), nc[a])));
-      }
-    } else {
-      const int c0 = static_cast<int>(std::min(std::max(i0, 0.0), double(nc[a] - 1)));
-      const int c1 = static_cast<int>(std::min(std::max(i1, 0.0), double(nc[a] - 1)));
-      for (int i = c0; i <= c1; ++i) out.push_back(i);
-    }
-  }
-
-  void cells_of(const Capsule& k) {
-    for (int a = 0; a < 3; ++a) {
-      const double e = k.ext[a] + 0.5 * gap;
-      cells_along(a, k.c[a] - e, k.c[a] + e);
-    }
-  }
-
-  std::size_t cell_index(int i, int j, int k) const {
-    return (static_cast<std::size_t>(i) * nc[1] + j) * nc[2] + k;
   }
 
   bool pair_overlaps(const Capsule& p, const Capsule& q) const {
     const double limit = p.r + q.r + gap;
-    std::int64_t kmin[3], kmax[3];
-    double delta[3];
-    for (int a = 0; a < 3; ++a) {
-      delta[a] = p.c[a] - q.c[a];
-      const double reach = p.ext[a] + q.ext[a] + gap;
-      if (g.periodic) {
-        kmin[a] = static_cast<std::int64_t>(std::ceil((delta[a] - reach) / period[a]));
-        kmax[a] = static_cast<std::int64_t>(std::floor((delta[a] + reach) / period[a]));
-        if (kmin[a] > kmax[a]) return false;
-      } else {
-        if (std::fabs(delta[a]) > reach) return false;
-        kmin[a] = kmax[a] = 0;
-      }
-    }
-    for (std::int64_t kx = kmin[0]; kx <= kmax[0]; ++kx)
-      for (std::int64_t ky = kmin[1]; ky <= kmax[1]; ++ky)
-        for (std::int64_t kz = kmin[2]; kz <= kmax[2]; ++kz) {
-          const double w[3] = {delta[0] - kx * period[0], delta[1] - ky * period[1], delta[2] - kz * period[2]};
-          if (segment_distance2(w, p, q) < limit * limit) return true;
-        }
-    return false;
+    return detail::for_each_image(p, q, gap, g.periodic != 0, period, false,
+                                  [&](const double* w) { return segment_distance2(w, p, q) < limit * limit; });
   }
 
   // A fibre longer than the box may touch its own periodic images.
   bool self_overlaps(const Capsule& p) const {
     if (!g.periodic) return false;
     const double limit = 2.0 * p.r + gap;
-    std::int64_t kmax[3];
-    for (int a = 0; a < 3; ++a) kmax[a] = static_cast<std::int64_t>(std::floor((2.0 * p.ext[a] + gap) / period[a]));
-    if (kmax[0] == 0 && kmax[1] == 0 && kmax[2] == 0) return false;
-    for (std::int64_t kx = -kmax[0]; kx <= kmax[0]; ++kx)
-      for (std::int64_t ky = -kmax[1]; ky <= kmax[1]; ++ky)
-        for (std::int64_t kz = -kmax[2]; kz <= kmax[2]; ++kz) {
-          if (kx == 0 && ky == 0 && kz == 0) continue;
-          const double w[3] = {-kx * period[0], -ky * period[1], -kz * period[2]};
-          if (segment_distance2(w, p, p) < limit * limit) return true;
-        }
-    return false;
+    return detail::for_each_image(p, p, gap, true, period, true,
+                                  [&](const double* w) { return segment_distance2(w, p, p) < limit * limit; });
   }
 
   bool overlaps_held(const Capsule& p) {
     if (fibres.empty()) return false;
-    if (++epoch == 0) {  // wrapped around: forget old stamps
-      std::fill(stamp.begin(), stamp.end(), 0u);
-      epoch = 1;
-    }
-    cells_of(p);
-    for (int i : range[0])
-      for (int j : range[1])
-        for (int k : range[2])
-          for (std::int32_t e = head[cell_index(i, j, k)]; e >= 0; e = next[static_cast<std::size_t>(e)]) {
-            const std::int32_t f = owner[static_cast<std::size_t>(e)];
-            if (stamp[static_cast<std::size_t>(f)] == epoch) continue;
-            stamp[static_cast<std::size_t>(f)] = epoch;
-            if (pair_overlaps(p, capsules[static_cast<std::size_t>(f)])) return true;
-          }
-    return false;
+    return hash.visit(p, 0.5 * gap, query,
+                      [&](std::int32_t f) { return pair_overlaps(p, capsules[static_cast<std::size_t>(f)]); });
   }
 
   // Voxels whose centre lies inside the fibre; -1 when one of them is forbidden by the mask.
@@ -225,17 +94,9 @@ struct FibrePlacer::Impl {
     fibres.push_back(f);
     capsules.push_back(k);
     counts.push_back(count);
-    stamp.push_back(0u);
+    query.stamp.push_back(0u);
     total += count;
-    cells_of(k);
-    for (int i : range[0])
-      for (int j : range[1])
-        for (int c : range[2]) {
-          const std::size_t cell_id = cell_index(i, j, c);
-          owner.push_back(id);
-          next.push_back(head[cell_id]);
-          head[cell_id] = static_cast<std::int32_t>(owner.size() - 1);
-        }
+    hash.insert(id, k, 0.5 * gap, query);
   }
 };
 

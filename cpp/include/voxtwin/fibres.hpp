@@ -141,6 +141,67 @@ class FibrePlacer {
   std::unique_ptr<Impl> impl_;
 };
 
+/// Options of FibreMigrator.
+struct MigrationOptions {
+  double min_gap = 0.0;      ///< µm kept between fibre surfaces at the end
+  std::int64_t fixed = 0;    ///< the first `fixed` fibres stay where they are (an existing table)
+  /// Starting centres of the other fibres: uniform in [lo, hi) (µm) from the SplitMix64 stream
+  /// `key` (up to 64 tries each for one whose voxels the mask allows); false keeps the given centres.
+  bool draw_centres = true;
+  std::int64_t draw_from = 0;  ///< only fibres from this index on get drawn centres (top-ups keep the rest)
+  std::uint64_t key = 0;
+  std::array<double, 3> lo{};
+  std::array<double, 3> hi{};
+  /// Orientation tensor the moved fibres are held at (row-major 3x3, volume-weighted over the
+  /// mobile fibres); all zero: directions only turn to resolve overlaps.
+  std::array<double, 9> target_tensor{};
+  double tensor_weight = 0.25;  ///< strength of the pull towards target_tensor per step
+  /// Directions stay normal to this unit vector (planar orientations); all zero: free.
+  std::array<double, 3> plane_normal{};
+  double rotation_mobility = 0.5;  ///< how readily an overlap turns a fibre rather than shifts it (0 = never)
+};
+
+/// Where a FibreMigrator stands.
+struct MigrationStatus {
+  std::int64_t iterations = 0;         ///< steps taken so far
+  std::int64_t overlapping_pairs = 0;  ///< pairs (periodic images included) closer than (d1 + d2)/2 + min_gap
+  double max_overlap = 0.0;            ///< largest (d1 + d2)/2 + min_gap - axis distance among them (µm)
+  std::int64_t mask_violations = 0;    ///< fibres covering a voxel the mask forbids
+  bool resolved = false;               ///< no overlapping pair and no mask violation
+  double scale = 1.0;                  ///< size the fibres are being resolved at (< 1 after a stall; see run)
+};
+
+/// Sequential addition and migration (after Schneider 2017): fibres are added with overlaps
+/// allowed, then moved by gradient steps on
+///   E = sum over overlapping pairs (and periodic images) of (1/2) (r_i + r_j + gap - dist_ij)²
+///     + (w/2) N |A - A*|²_F,
+/// dist_ij the distance between the axis segments, A the volume-weighted orientation tensor of the
+/// mobile fibres. Each step moves every mobile fibre at once (Jacobi, with momentum): its centre by
+/// the sum of its overlap pushes and its direction by their moments about the centre plus the pull
+/// of A towards A*, kept in the plane when a plane normal is given. A step that would put a fibre
+/// on a voxel the mask forbids is not taken for that fibre. The spatial hash and the overlap test
+/// are those of FibrePlacer. Deterministic, byte-identical for any thread count (forces are
+/// gathered per fibre in a fixed order; OpenMP only splits the fibres).
+class FibreMigrator {
+ public:
+  FibreMigrator(const std::vector<Fibre>& fibres, FibreShape shape, const FibreGrid& grid,
+                VolumeView<const std::uint8_t> mask = {}, const MigrationOptions& options = {});
+  ~FibreMigrator();
+  FibreMigrator(const FibreMigrator&) = delete;
+  FibreMigrator& operator=(const FibreMigrator&) = delete;
+
+  /// Takes up to `iterations` steps, stopping early once resolved. Returns the status.
+  MigrationStatus run(std::int64_t iterations);
+  const std::vector<Fibre>& fibres() const;  ///< fixed fibres first, then the others in the given order
+  MigrationStatus status() const;
+  /// Per fibre: 1 when it covers a voxel the mask forbids (at the last survey), else 0.
+  std::vector<std::uint8_t> mask_violators() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 namespace cuda {
 /// CUDA twin of voxtwin::rasterize_fibres: byte-identical output (throws voxtwin::CudaError,
 /// voxtwin::InsufficientMemory when the outputs do not fit the GPU).
