@@ -13,6 +13,8 @@ with_tests=0
 sudo_cmd=""
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
 packages="build-essential cmake ninja-build pkg-config git libeigen3-dev libfftw3-dev python3-dev python3-venv python3-pip"
+# The MPI solver (voxtwin._mpi, the `mpi` extra): Open MPI and FFTW's MPI libraries.
+packages="$packages libopenmpi-dev openmpi-bin libfftw3-mpi-dev"
 [ "$with_tests" = 1 ] && packages="$packages libgtest-dev"
 if command -v apt-get >/dev/null 2>&1; then
   echo "== system packages: $packages"
@@ -32,7 +34,7 @@ if command -v nvcc >/dev/null 2>&1; then
   echo "== nvcc found: installing cuFFT (nvidia-cufft) to build the CUDA backend"
   python -m pip install -q nvidia-cufft
 fi
-extras="ai,viz"
+extras="ai,viz,mpi"
 # dist (dask) lets the tests exercise the Dask path of the zarr writer.
 [ "$with_tests" = 1 ] && extras="$extras,dist,test"
 echo "== building voxtwin[$extras]"

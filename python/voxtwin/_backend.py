@@ -76,6 +76,9 @@ def backend_info() -> dict[str, object]:
         "cuda_built": cuda_built(),
         "cuda_available": cuda_available(),
     }
+    from .simulate_mpi import mpi_built
+
+    info["mpi_built"] = mpi_built()
     if _cuda is None:
         info["cuda_import_error"] = _cuda_import_error
     else:
