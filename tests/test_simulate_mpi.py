@@ -50,7 +50,8 @@ def fibre_block(shape: tuple[int, int, int]) -> np.ndarray:
 
 def mpirun(n: int, args: list[str], env_rank1: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMP_NUM_THREADS="1",
-               OMPI_MCA_btl_vader_single_copy_mechanism="none", OMPI_MCA_rmaps_base_oversubscribe="1")
+               OMPI_MCA_btl_vader_single_copy_mechanism="none", OMPI_MCA_rmaps_base_oversubscribe="1",
+               OMPI_MCA_mpi_yield_when_idle="1")  # oversubscribed cores: ranks must not busy-wait
     base = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
     worker = [sys.executable, str(HERE / "_mpi_worker.py"), *args]
     if env_rank1 is None:
