@@ -158,3 +158,23 @@ def test_store_inputs_are_checked(stores: Path, tmp_path: Path) -> None:
     zarr.create_array(str(tmp_path / "f.zarr"), data=np.zeros((4, 4, 4), np.float32))
     with pytest.raises(TypeError, match="uint8"):
         vt.homogenize(str(tmp_path / "f.zarr"), MATERIALS, progress=False)
+
+
+def test_cli_simulate_under_mpirun_writes_the_fields_store(stores: Path) -> None:
+    import json
+
+    lib = vt.material_library()
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMP_NUM_THREADS="1",
+               OMPI_MCA_btl_vader_single_copy_mechanism="none", OMPI_MCA_mpi_yield_when_idle="1")
+    out = stores / "cli_fields.zarr"
+    cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-n", "2", sys.executable, "-m",
+           "voxtwin", "simulate", str(stores / "fibre.zarr"), "--materials", "0=pla,1=basalt_fibre,2=air", "--out",
+           str(out), "--delta-T", "-25", "--json", "--quiet"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(proc.stdout)  # rank 0 alone prints
+    mats = {0: lib["pla"], 1: lib["basalt_fibre"], 2: lib["air"]}
+    ref = vt.solve(fibre_block(SHAPE), mats, stress=[0.0] * 6, delta_T=-25.0, device="cpu", progress=False)
+    assert rel_err(report["mean strain"], ref.mean_strain) < 1e-6  # both to the default tol 1e-5
+    stress = zarr.open_group(str(out), mode="r")["stress"][...]
+    assert rel_err(stress, ref.stress) < 1e-4
