@@ -146,6 +146,10 @@ def test_store_without_mpi_ranks_runs_the_serial_solver(stores: Path) -> None:
     lam = np.asarray(zarr.open_array(str(stores / "laminate.zarr"), mode="r")[...])
     ref = vt.homogenize(lam, {0: PLA, 1: T300}, tol=1e-9, progress=False)
     assert rel_err(res.C, ref.C) < MPI_RTOL
+    fine = fibre_block((2 * SHAPE[0], 2 * SHAPE[1], 2 * SHAPE[2]))
+    cv = vt.composite_voxels(fine, 2, materials=MATERIALS, check_features=False, device="cpu")
+    stored = vt.homogenize(stores / "composite.zarr", None, tol=1e-9, progress=False)
+    assert rel_err(stored.C, vt.homogenize(cv, MATERIALS, tol=1e-9, progress=False).C) < MPI_RTOL
 
 
 def test_store_inputs_are_checked(stores: Path, tmp_path: Path) -> None:
@@ -155,6 +159,8 @@ def test_store_inputs_are_checked(stores: Path, tmp_path: Path) -> None:
         vt.homogenize(str(stores / "composite.zarr"), MATERIALS, progress=False)
     with pytest.raises(ValueError, match="device"):
         vt.homogenize(str(stores / "fibre.zarr"), MATERIALS, device="cuda", progress=False)
+    with pytest.raises(ValueError, match="not a zarr store"):
+        vt.homogenize(str(tmp_path / "missing.zarr"), MATERIALS, progress=False)
     zarr.create_array(str(tmp_path / "f.zarr"), data=np.zeros((4, 4, 4), np.float32))
     with pytest.raises(TypeError, match="uint8"):
         vt.homogenize(str(tmp_path / "f.zarr"), MATERIALS, progress=False)

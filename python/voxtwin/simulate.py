@@ -290,6 +290,9 @@ def _setup(labels_or_cv: Any, materials: dict[int, Material], voxel_size: object
     if is_store(labels_or_cv):
         return _store_setup(labels_or_cv, materials, voxel_size, tol, device, scheme, precision, max_iter, axes,
                             field_bytes_per_voxel)
+    if isinstance(labels_or_cv, (str, os.PathLike)):
+        raise ValueError(f"`labels_or_cv` must be an array, a composite-voxel object or the path of a zarr store, "
+                         f"got labels_or_cv={os.fspath(labels_or_cv)!r}, which is not a zarr store")
     backend = resolve_device(device)
     check.choice("scheme", scheme, _SCHEMES)
     if precision is None:
