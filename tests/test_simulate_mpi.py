@@ -86,6 +86,7 @@ def runs(stores: Path) -> dict[int, dict[str, np.ndarray]]:
     return out
 
 
+@pytest.mark.slow  # mpirun: ~20 s per launch on 2 busy cores
 @pytest.mark.parametrize("n", [2, 3])
 def test_laminate_cut_by_the_slabs_is_exact(runs: dict, n: int) -> None:
     from elastic_reference import laminate_effective
@@ -96,6 +97,7 @@ def test_laminate_cut_by_the_slabs_is_exact(runs: dict, n: int) -> None:
     assert runs[n]["laminate_same"]
 
 
+@pytest.mark.slow  # mpirun: ~20 s per launch on 2 busy cores
 @pytest.mark.parametrize("n", [1, 2, 3])
 def test_fibre_block_stiffness_equals_the_serial_solver(runs: dict, n: int) -> None:
     labels = fibre_block(SHAPE)
@@ -109,6 +111,7 @@ def test_fibre_block_stiffness_equals_the_serial_solver(runs: dict, n: int) -> N
     assert abs(ref.C[0, 0] - ref.C[2, 2]) > 0.05 * ref.C[0, 0]
 
 
+@pytest.mark.slow  # mpirun: ~20 s per launch on 2 busy cores
 @pytest.mark.parametrize("n", [2, 3])
 def test_composite_voxel_store_equals_the_serial_solver(stores: Path, runs: dict, n: int) -> None:
     fine = fibre_block((2 * SHAPE[0], 2 * SHAPE[1], 2 * SHAPE[2]))
@@ -119,6 +122,7 @@ def test_composite_voxel_store_equals_the_serial_solver(stores: Path, runs: dict
     assert runs[n]["composite_same"]
 
 
+@pytest.mark.slow  # mpirun: ~20 s per launch on 2 busy cores
 @pytest.mark.parametrize("n", [1, 2, 3])
 def test_fields_gathered_from_the_output_store_equal_the_serial_fields(stores: Path, runs: dict, n: int) -> None:
     ref = vt.solve(fibre_block(SHAPE), MATERIALS, stress=[0.0] * 6, delta_T=-25.0, tol=TOL, device="cpu",
@@ -131,6 +135,7 @@ def test_fields_gathered_from_the_output_store_equal_the_serial_fields(stores: P
     assert runs[n]["fields_same"]
 
 
+@pytest.mark.slow  # mpirun: ~20 s per launch on 2 busy cores
 def test_a_rank_out_of_memory_stops_every_rank_with_a_clear_error(stores: Path) -> None:
     proc = mpirun(2, [str(stores), "oom"], env_rank1={"VOXTWIN_MEMORY_LIMIT": "1000"}, timeout=60)
     assert proc.returncode != 0
@@ -166,6 +171,7 @@ def test_store_inputs_are_checked(stores: Path, tmp_path: Path) -> None:
         vt.homogenize(str(tmp_path / "f.zarr"), MATERIALS, progress=False)
 
 
+@pytest.mark.slow  # mpirun: ~20 s per launch on 2 busy cores
 def test_cli_simulate_under_mpirun_writes_the_fields_store(stores: Path) -> None:
     import json
 
