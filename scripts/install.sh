@@ -15,6 +15,8 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
 packages="build-essential cmake ninja-build pkg-config git libeigen3-dev libfftw3-dev python3-dev python3-venv python3-pip"
 # Off-screen OpenGL for 3D pictures (pyvista/VTK through EGL with Mesa's software renderer; no display needed).
 packages="$packages libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri"
+# The MPI solver (voxtwin._mpi, the `mpi` extra): Open MPI and FFTW's MPI libraries.
+packages="$packages libopenmpi-dev openmpi-bin libfftw3-mpi-dev"
 [ "$with_tests" = 1 ] && packages="$packages libgtest-dev"
 if command -v apt-get >/dev/null 2>&1; then
   echo "== system packages: $packages"
@@ -59,7 +61,7 @@ elif [ -n "$nvcc_major" ] || [ -n "$driver_cuda" ]; then
 else
   echo "== no nvcc and no NVIDIA driver: CPU backend only"
 fi
-extras="ai,viz,viz3d"
+extras="ai,viz,viz3d,mpi"
 # dist (dask) lets the tests exercise the Dask path of the zarr writer.
 [ "$with_tests" = 1 ] && extras="$extras,dist,test"
 echo "== building voxtwin[$extras]"

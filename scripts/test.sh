@@ -14,7 +14,7 @@ fi
 echo "== C++ unit tests"
 cmake -S . -B build-cpp -G Ninja -DVOXTWIN_BUILD_TESTS=ON -DVOXTWIN_PYTHON=OFF $cuda_flag >build-cpp.log 2>&1 \
   || { cat build-cpp.log; exit 1; }
-grep -E "backend|unit tests" build-cpp.log || true
+grep -E "backend|MPI solver|unit tests" build-cpp.log || true
 cmake --build build-cpp
 ctest --test-dir build-cpp --output-on-failure
 

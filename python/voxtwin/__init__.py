@@ -54,6 +54,7 @@ from .phases import phase_counts, phase_fractions
 from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
 from . import gcode
 from .simulate import Homogenization, Solution, homogenize, solve
+from . import simulate_mpi  # zarr stores slab by slab under mpirun (imports no MPI by itself)
 from . import pipeline
 from . import metrics, stochastic
 from . import growth
@@ -130,6 +131,7 @@ __all__ = [
     "Homogenization",
     "Solution",
     "simulate",
+    "simulate_mpi",
     "analysis",
     "VoxtwinError",
     "BackendUnavailableError",

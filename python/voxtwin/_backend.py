@@ -134,6 +134,9 @@ def backend_info() -> dict[str, object]:
         "cuda_available": cuda_available(),
         "cuda_status": cuda_status(),
     }
+    from .simulate_mpi import mpi_built
+
+    info["mpi_built"] = mpi_built()
     if _cuda is None:
         info["cuda_import_error"] = _cuda_import_error
     elif cuda_available():

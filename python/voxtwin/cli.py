@@ -252,6 +252,14 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             raise ValueError(f"`--materials` must look like 0=pla,1=basalt_fibre,2=air with library names "
                              f"{sorted(library)}, got {item!r}")
         materials[int(label)] = library[name.strip()]
+    from .simulate_mpi import is_store
+
+    if is_store(args.labels) and args.factor == 1:
+        from . import _simulate_store
+
+        return _simulate_store.run(args, materials)
+    if args.out is not None:
+        raise ValueError(f"`--out` needs a zarr store of labels (without --factor), got {args.labels!r}")
     vol = voxtwin.io.read(args.labels, voxel_size=args.voxel_size, progress=not args.quiet)
     if vol.voxel_size is None:
         raise ValueError(f"the voxel size of {args.labels} is unknown: pass --voxel-size (µm)")
@@ -439,6 +447,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     sim.add_argument("--json", action="store_true", help="print JSON")
     sim.add_argument("--quiet", action="store_true", help="no progress bars")
+    from . import _simulate_store
+
+    _simulate_store.add_arguments(sim)
     sim.set_defaults(func=_cmd_simulate)
 
     ver = sub.add_parser("verify", help="check an assembly store's chunks against their checksums; --repair rewrites "

@@ -33,6 +33,7 @@ engineering shear strains.
 from __future__ import annotations
 
 import math
+import os
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -274,11 +275,49 @@ class _Setup:
     tol: float
     max_iter: int
     problems: tuple[str, ...] = ()
+    store: Any = None  # a simulate_mpi.StoreRun when solving a zarr store slab by slab
+
+    @property
+    def rank0(self) -> bool:
+        """True on the process that reports (MPI rank 0, or the only process)."""
+        return self.store is None or self.store.rank == 0
+
+
+def _store_setup(path: Any, materials: Any, voxel_size: object, tol: object, device: str, scheme: str,
+                 precision: str | None, max_iter: object, axes: np.ndarray | None, field_bytes_per_voxel: float) -> _Setup:
+    """A zarr store: read slab by slab across MPI ranks, or whole on one process without MPI."""
+    from .simulate_mpi import StoreRun
+
+    if axes is not None:
+        raise ValueError("`axes` cannot be given with a zarr store: write the model with per-voxel axes once with "
+                         "voxtwin.simulate_mpi.write_solver_input(path, labels, materials, axes=axes) and solve that store")
+    if device not in ("auto", "cpu"):
+        raise ValueError(f"a zarr store is solved by the CPU solver (slab by slab under MPI), got device={device!r}")
+    check.choice("scheme", scheme, ("hex8r", "hex8"))
+    precision = "float64" if precision is None else precision
+    check.choice("precision", precision, ("float32", "float64"))
+    run = StoreRun(path, materials, scheme, precision, field_bytes_per_voxel)
+    if not run.distributed:
+        model = run.source.whole(materials, None)
+        st = _setup(model, materials, voxel_size, tol, "cpu", scheme, precision, max_iter, None, field_bytes_per_voxel)
+        st.store = run
+        return st
+    table = MaterialTable(run.index, run.C, run.alpha, run.source.phases, np.full(len(run.C), -1, dtype=np.int64))
+    return _Setup(table, "cpu", precision, scheme, _voxel_size(voxel_size), check.positive("tol", tol),
+                  check.integer("max_iter", max_iter, minimum=0), store=run)
 
 
 def _setup(labels_or_cv: Any, materials: dict[int, Material], voxel_size: object, tol: object, device: str,
            scheme: str, precision: str | None, max_iter: object, axes: np.ndarray | None,
            field_bytes_per_voxel: float) -> _Setup:
+    from .simulate_mpi import is_store
+
+    if is_store(labels_or_cv):
+        return _store_setup(labels_or_cv, materials, voxel_size, tol, device, scheme, precision, max_iter, axes,
+                            field_bytes_per_voxel)
+    if isinstance(labels_or_cv, (str, os.PathLike)):
+        raise ValueError(f"`labels_or_cv` must be an array, a composite-voxel object or the path of a zarr store, "
+                         f"got labels_or_cv={os.fspath(labels_or_cv)!r}, which is not a zarr store")
     backend = resolve_device(device)
     check.choice("scheme", scheme, _SCHEMES)
     if precision is None:
@@ -408,6 +447,9 @@ def _run(st: _Setup, strain: np.ndarray, stress: np.ndarray, controlled: list[bo
     args = (t.index, t.C, t.alpha, strain, stress, controlled, float(delta_T), st.scheme, st.tol, st.max_iter,
             np.array(st.voxel_size))
     want = ("displacement" in fields, "strain" in fields, "stress" in fields)
+    if st.store is not None and st.store.distributed:
+        return st.store.run(strain, stress, controlled, delta_T, st.scheme, st.tol, st.max_iter, st.voxel_size,
+                            st.precision, want, monitor)
     if st.device == "cuda":
         return cuda_module().solve_elasticity(*args, *want, monitor)
     return _core.solve_elasticity(*args, st.precision, *want, monitor)
@@ -446,7 +488,10 @@ def homogenize(labels_or_cv: Any, materials: dict[int, Material], voxel_size: fl
     (default: when any phase has a CTE) the clamped case ΔT = 1 K gives α = −C⁻¹⟨σ⟩.
 
     ``labels_or_cv``: uint8 phase labels [nx, ny, nz] (or a composite-voxel object, see
-    ``voxtwin._material_table``); ``materials``: ``{label: Material}`` (``vt.VOID`` for pores);
+    ``voxtwin._material_table``), or the path of a zarr store of labels or of a solver input
+    (:func:`voxtwin.simulate_mpi.write_solver_input`, then ``materials=None``): under ``mpirun``
+    with mpi4py every rank reads only its slab and returns the same result (see
+    :mod:`voxtwin.simulate_mpi`); ``materials``: ``{label: Material}`` (``vt.VOID`` for pores);
     ``voxel_size`` in µm (scalar or per axis; results do not depend on it for a periodic cell);
     ``device`` ``"auto" | "cpu" | "cuda"``; ``precision`` ``"float64"`` (CPU default) or
     ``"float32"`` (CUDA); ``axes`` per-voxel fibre directions [3, nx, ny, nz] for transversely
@@ -456,6 +501,7 @@ def homogenize(labels_or_cv: Any, materials: dict[int, Material], voxel_size: fl
     if thermal is not None and not isinstance(thermal, (bool, np.bool_)):
         raise TypeError(f"`thermal` must be True, False or None (automatic), got thermal={thermal!r}")
     st = _setup(labels_or_cv, materials, voxel_size, tol, device, scheme, precision, max_iter, axes, 0.0)
+    progress = progress and st.rank0
     do_thermal = st.table.has_thermal_expansion if thermal is None else bool(thermal)
     cases = LOAD_CASES if do_thermal else VOIGT
     stresses = np.zeros((len(cases), 6))
@@ -516,7 +562,8 @@ def solve(labels_or_cv: Any, materials: dict[int, Material], strain: Sequence[fl
           stress: Sequence[float | None] | Mapping[str, float] | None = None, delta_T: float = 0.0,
           tol: float = 1e-5, device: str = "auto", voxel_size: float | Sequence[float] = 1.0, *,
           scheme: Scheme = "hex8r", precision: Precision | None = None, max_iter: int = 1000, strict: bool = False,
-          fields: Sequence[str] = _FIELDS, progress: bool = True, axes: np.ndarray | None = None) -> Solution:
+          fields: Sequence[str] = _FIELDS, progress: bool = True, axes: np.ndarray | None = None,
+          out: str | os.PathLike | None = None) -> Solution:
     """Strain, stress and displacement fields of one loading of a periodic voxel model.
 
     Per Voigt component, prescribe the macroscopic ``strain`` or the macroscopic ``stress`` (GPa):
@@ -528,6 +575,10 @@ def solve(labels_or_cv: Any, materials: dict[int, Material], strain: Sequence[fl
     zero strain (a clamped cell). ``delta_T`` in K. ``fields`` picks which of ``"displacement"``,
     ``"strain"``, ``"stress"`` to return (each costs 3 or 6 numbers per voxel of host memory).
     Other arguments as in :func:`homogenize`.
+
+    With a zarr store in ``labels_or_cv`` the fields go to a zarr store ``out`` (each MPI rank
+    writes its own planes; arrays ``displacement`` [3, nx, ny, nz], ``strain``/``stress`` [6, nx,
+    ny, nz]) and the returned Solution holds them as read-only zarr arrays, ``phases`` likewise.
     """
     e, s, controlled = _loading(strain, stress)
     dT = check.real("delta_T", delta_T, "K")
@@ -541,24 +592,46 @@ def solve(labels_or_cv: Any, materials: dict[int, Material], strain: Sequence[fl
     for f in wanted:
         check.choice("fields", f, _FIELDS)
     per_voxel = 3.0 * ("displacement" in wanted) + 6.0 * ("strain" in wanted) + 6.0 * ("stress" in wanted)
+    from .simulate_mpi import is_store
+
+    if is_store(labels_or_cv) and wanted and out is None:
+        raise ValueError("solving a zarr store writes the fields to a zarr store: pass out='FIELDS.zarr' "
+                         "(or fields=() for the mean response only)")
+    if out is not None and not is_store(labels_or_cv):
+        raise ValueError(f"`out` is for solving a zarr store, got out={out!r} with an in-memory model")
     st = _setup(labels_or_cv, materials, voxel_size, tol, device, scheme, precision, max_iter, axes, per_voxel)
+    progress = progress and st.rank0
+    if st.store is not None and wanted:
+        st.store.create_fields_store(out, wanted, st.precision, st.voxel_size)
     start = time.perf_counter()
     bar = progress_bar(1, desc="solve", enabled=progress, unit="solve")
     try:
-        out = _run(st, e, s, controlled, dT, wanted, _Monitor(bar if progress else None))
+        res = _run(st, e, s, controlled, dT, wanted, _Monitor(bar if progress else None))
         bar.update(1)
     finally:
         bar.close()
-    _convergence("solve", out, st.tol, strict)
-    if not (np.all(np.isfinite(out["mean_stress"])) and np.all(np.isfinite(out["mean_strain"]))):
-        raise ConvergenceError(f"solve: the solver produced non-finite mean fields (stress {list(out['mean_stress'])}, "
-                               f"strain {list(out['mean_strain'])}); {_hint(st)}")
+    _convergence("solve", res, st.tol, strict)
+    if not (np.all(np.isfinite(res["mean_stress"])) and np.all(np.isfinite(res["mean_strain"]))):
+        raise ConvergenceError(f"solve: the solver produced non-finite mean fields (stress {list(res['mean_stress'])}, "
+                               f"strain {list(res['mean_strain'])}); {_hint(st)}")
     if strict and st.problems:
         raise ConvergenceError("solve: " + "; ".join(st.problems))
-    return Solution(strain=out["strain"], stress=out["stress"], displacement=out["displacement"],
-                    mean_strain=np.asarray(out["mean_strain"]), mean_stress=np.asarray(out["mean_stress"]),
-                    iterations=int(out["iterations"]), converged=bool(out["converged"]),
-                    residuals=np.asarray(out["residuals"]), phases=st.table.phases, delta_T=dT, device=st.device,
+    phases: Any = st.table.phases
+    if st.store is not None:
+        phases = st.store.source.phases
+        if wanted:
+            st.store.write_fields(out, res, wanted)
+            st.store.finish_fields_store(out, {"mean_strain": list(map(float, res["mean_strain"])),
+                                               "mean_stress": list(map(float, res["mean_stress"])),
+                                               "converged": bool(res["converged"]), "delta_T": dT})
+            import zarr
+
+            stored = zarr.open_group(os.fspath(out), mode="r")
+            res = {**res, **{name: stored[name] if name in wanted else None for name in _FIELDS}}
+    return Solution(strain=res["strain"], stress=res["stress"], displacement=res["displacement"],
+                    mean_strain=np.asarray(res["mean_strain"]), mean_stress=np.asarray(res["mean_stress"]),
+                    iterations=int(res["iterations"]), converged=bool(res["converged"]),
+                    residuals=np.asarray(res["residuals"]), phases=phases, delta_T=dT, device=st.device,
                     precision=st.precision, scheme=st.scheme, voxel_size=st.voxel_size,
-                    seconds=time.perf_counter() - start, memory_bytes=float(out["memory_bytes"]),
+                    seconds=time.perf_counter() - start, memory_bytes=float(res["memory_bytes"]),
                     problems=st.problems)
