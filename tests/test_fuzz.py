@@ -149,7 +149,8 @@ for case in range(n):
         zarr.create_array(store=str(path), shape=data.shape, chunks=(4, 4, 4), dtype=data.dtype)[...] = data
     else:
         vt.io.write(path, data, voxel_size=1.0, chunks=4)
-    chunks = sorted(p for p in (path / "c").rglob("*") if p.is_file())
+    array_dir = path / "0" if (path / "0").is_dir() else path  # OME-Zarr: level 0 is the array read
+    chunks = sorted(p for p in (array_dir / "c").rglob("*") if p.is_file())
     victim = rng.choice(chunks)
     action = rng.choice(["flip", "truncate", "delete", "random", "empty", "meta"])
     raw = victim.read_bytes()
@@ -164,9 +165,9 @@ for case in range(n):
     elif action == "empty":
         victim.write_bytes(b"")
     else:
-        meta = json.loads((path / "zarr.json").read_text())
+        meta = json.loads((array_dir / "zarr.json").read_text())
         meta["shape"] = [rng.choice([0, -1, 2**62, 12]), 10, 8]
-        (path / "zarr.json").write_text(json.dumps(meta))
+        (array_dir / "zarr.json").write_text(json.dumps(meta))
     try:
         vol = vt.io.read(path, progress=False)
         key = action + (" ok" if np.array_equal(vol.data, data) else " silent-wrong")
