@@ -122,13 +122,15 @@ def test_zarr_header_declaring_a_huge_array_is_refused(tmp_path: Path) -> None:
 
 
 def _chunk_files(store: Path) -> list[Path]:
-    return sorted(p for p in (store / "c").rglob("*") if p.is_file())
+    array_dir = store / "0" if (store / "0").is_dir() else store  # OME-Zarr: level 0 is the array read
+    return sorted(p for p in (array_dir / "c").rglob("*") if p.is_file())
 
 
-def test_zarr_store_with_a_deleted_chunk_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["ome-zarr", "zarr"])
+def test_zarr_store_with_a_deleted_chunk_is_refused(tmp_path: Path, fmt: str) -> None:
     path = tmp_path / "v.zarr"
     data = np.zeros((8, 8, 8), np.uint8)  # all fill value: zarr would normally store no chunk at all
-    vt.io.write(path, data, chunks=4)
+    vt.io.write(path, data, chunks=4, format=fmt)
     files = _chunk_files(path)
     assert len(files) == 8
     files[3].unlink()
@@ -136,9 +138,10 @@ def test_zarr_store_with_a_deleted_chunk_is_refused(tmp_path: Path) -> None:
         vt.io.read(path)
 
 
-def test_zarr_store_with_a_corrupt_chunk_names_the_store(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["ome-zarr", "zarr"])
+def test_zarr_store_with_a_corrupt_chunk_names_the_store(tmp_path: Path, fmt: str) -> None:
     path = tmp_path / "v.zarr"
-    vt.io.write(path, np.arange(512, dtype=np.uint16).reshape(8, 8, 8), chunks=4)
+    vt.io.write(path, np.arange(512, dtype=np.uint16).reshape(8, 8, 8), chunks=4, format=fmt)
     target = _chunk_files(path)[2]
     target.write_bytes(os.urandom(target.stat().st_size))
     with pytest.raises(vt.FileFormatError, match="v.zarr"):
