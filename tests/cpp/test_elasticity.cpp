@@ -178,7 +178,7 @@ void check_reported_residual_is_true(double tol) {
     for (int c = 0; c < 6; ++c) stress0[c * N + v] = static_cast<T>(t.C[labels[v]](c, 0) * load.strain[0]);
   const double truth = nodal_imbalance(stress, shape) / nodal_imbalance(stress0, shape);
   // The solver measures r in the preconditioner's norm, this check in the Euclidean one: they agree
-  // to within ~25 % on this problem; the drifted recursive residual was 15x below the truth.
+  // to within 30 % on this problem; the drifted recursive residual was 13x below the truth.
   const double reported = r.residuals.back();
   EXPECT_LT(reported, 3 * truth) << "reported " << reported << " true " << truth;
   EXPECT_GT(reported, truth / 3) << "reported " << reported << " true " << truth;
