@@ -78,6 +78,16 @@ class CpuOps {
     if (halo_) halo_(x_.get());
     op_.stress_sum(x_.get(), Et, static_cast<T>(dT), out);
   }
+  /// x is always held on the CPU: mixed_pcg confirms convergence with the true residual.
+  bool has_solution() const { return true; }
+  /// r = b - A x (q = r), recomputed from x rather than updated recursively; sigma_sum: stress sum of x.
+  void true_residual(const double E[6], double dT, double sigma_sum[6]) {
+    T Et[6];
+    for (int i = 0; i < 6; ++i) Et[i] = static_cast<T>(E[i]);
+    if (halo_) halo_(x_.get());
+    op_.apply(x_.get(), Et, static_cast<T>(dT), q_.get(), sigma_sum, nullptr);
+    negate_into_residual();
+  }
   /// The solution x as a compact [c][x][y][z] array of the owned planes.
   void copy_solution(T* out) const { padded_to_compact(x_.get(), 3, g_, threads_, out, range_.begin, range_.end); }
   /// The solution x in the padded layout (ghost planes current after stress_sum).

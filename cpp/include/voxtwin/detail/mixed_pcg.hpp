@@ -19,13 +19,16 @@
 //   void update(double alpha)        x += alpha p, r -= alpha q, q = r
 //   void direction(double beta)      p = q + beta p
 //   void stress_sum(const double E[6], double dT, double out[6])   sum of element stresses for x
-// and optionally (float32 GPU ops, whose recursively updated r drifts from b - A x):
+// and optionally (the CPU ops; the GPU ops when they keep x), since the recursively updated r drifts
+// from b - A x at high contrast or in float32:
 //   bool has_solution()              whether x is held
 //   void true_residual(const double E[6], double dT, double sigma_sum[6])   r = b - A x, stress sum of x
 // Where both exist and x is held, convergence of the recursive residual is confirmed with the true
-// one; if that is still above tol, CG restarts from it (residual replacement).
+// one; if that is still above tol, CG restarts from it (residual replacement), unless the true
+// residual did not halve since the last restart (the precision floor): then it stops, not converged.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "voxtwin/detail/elasticity_setup.hpp"
@@ -69,6 +72,7 @@ ElasticityResult mixed_pcg(Ops& ops, const MixedControl& mc, const MacroLoading&
   const double res0 = std::sqrt(std::max(rz, 0.0));
   result.residuals.push_back(res0 > 0 ? 1.0 : 0.0);
   result.converged = res0 == 0.0;
+  double last_true = std::numeric_limits<double>::infinity();
 
   for (int it = 1; it <= options.max_iter && !result.converged; ++it) {
     double Ep[6] = {0, 0, 0, 0, 0, 0}, ss[6];
@@ -99,7 +103,9 @@ ElasticityResult mixed_pcg(Ops& ops, const MixedControl& mc, const MacroLoading&
           const double true_res = std::sqrt(std::max(rz, 0.0)) / res0;
           result.residuals.back() = true_res;
           if (true_res <= options.tol) break;
-          result.converged = false;  // restart from the true residual
+          result.converged = false;
+          if (true_res > 0.5 * last_true) break;  // no headway since the last restart: stuck at the floor
+          last_true = true_res;  // restart from the true residual
           ops.copy_direction();
           for (int a = 0; a < m; ++a) pe[a] = ze[a];
           continue;
