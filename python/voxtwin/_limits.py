@@ -44,12 +44,8 @@ def require_memory(need_bytes: float, what: str, hint: str = "") -> None:
                                       + (f"; {hint}" if hint else ""))
 
 
-def regular_file(path: Path, what: str = "`path`") -> os.stat_result:
-    """The stat of ``path``, which must be a regular file (not a folder, device, FIFO or socket).
-
-    Missing files raise :class:`voxtwin.MissingFileError` (a ``FileNotFoundError``); devices and
-    pipes a :class:`voxtwin.FileFormatError`, since they have no size to check and may never end.
-    """
+def _stat_not_folder(path: Path, what: str) -> os.stat_result:
+    """The stat of ``path``: missing -> MissingFileError, unreadable or a folder -> FileFormatError."""
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -58,6 +54,16 @@ def regular_file(path: Path, what: str = "`path`") -> os.stat_result:
         raise FileFormatError(f"{what}: cannot read {str(path)!r} ({exc})") from exc
     if stat.S_ISDIR(st.st_mode):
         raise FileFormatError(f"{what}: {str(path)!r} is a folder, expected a file")
+    return st
+
+
+def regular_file(path: Path, what: str = "`path`") -> os.stat_result:
+    """The stat of ``path``, which must be a regular file (not a folder, device, FIFO or socket).
+
+    Missing files raise :class:`voxtwin.MissingFileError` (a ``FileNotFoundError``); devices and
+    pipes a :class:`voxtwin.FileFormatError`, since they have no size to check and may never end.
+    """
+    st = _stat_not_folder(path, what)
     if not stat.S_ISREG(st.st_mode):
         raise FileFormatError(f"{what}: {str(path)!r} is not a regular file (a device, pipe or socket); "
                               "copy the data to a file first")
@@ -69,14 +75,7 @@ def read_capped(path: Path, limit: int, what: str = "`path`",
     """All bytes of ``path``, refusing more than ``limit``: a regular file by its size before
     reading, a device or pipe after reading at most ``limit`` + 1 bytes. ``check_head`` sees the
     first 64 KiB before the rest is read (to refuse binary data from ``/dev/urandom`` at once)."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise MissingFileError(f"{what}: cannot read {str(path)!r}: no such file") from None
-    except OSError as exc:
-        raise FileFormatError(f"{what}: cannot read {str(path)!r} ({exc})") from exc
-    if stat.S_ISDIR(st.st_mode):
-        raise FileFormatError(f"{what}: {str(path)!r} is a folder, expected a file")
+    st = _stat_not_folder(path, what)
     if stat.S_ISREG(st.st_mode) and st.st_size > limit:
         raise FileFormatError(f"{what}: {str(path)!r} holds {st.st_size} bytes, more than the {limit} this reader "
                               "accepts")
