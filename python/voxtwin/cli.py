@@ -207,7 +207,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import run, write_report
 
     run_dir = run(args.config, resume=not args.fresh, progress=not args.quiet, stop_after=args.stop_after,
-                  on_event=stage_printer(args.shown_warnings))
+                  on_event=stage_printer(args.shown_warnings), mpi_ranks=args.mpi)
     _print_run(run_dir)
     print(f"run folder: {run_dir.path}\nreport: {write_report(run_dir.path)}")
     return EXIT_OK
@@ -429,6 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--stop-after", choices=("scan", "segment", "characterize", "twins", "assemble", "simulate"),
                      help="last stage to run")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--mpi", type=int, metavar="N", help="run the simulate stage's homogenizations on N MPI "
+                     "processes (mpirun; overrides simulation.mpi_ranks)")
     run.set_defaults(func=_cmd_run)
 
     rep = sub.add_parser("report", help="write a self-contained HTML summary of a run folder")

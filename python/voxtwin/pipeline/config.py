@@ -92,6 +92,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "temperature_to_C": 25.0,
         "fields": True,  # solve one stack under uniaxial stress for field slices and per-phase statistics
         "load_angle_deg": 90.0,  # direction of the uniaxial load in the XY plane (seed 000 Fig. 4h,i)
+        "mpi_ranks": 1,  # > 1: the homogenizations run under `mpirun -n mpi_ranks` (CPU, float64), stores read by slab
     },
 }
 
@@ -325,6 +326,12 @@ def _validate(c: dict[str, dict[str, Any]]) -> None:
     _choice("simulation", "rose_plane", sim["rose_plane"], ("xy", "yz", "xz"))
     if sim["rose_n"] < 8:
         raise ValueError(f"`simulation.rose_n` must be >= 8, got simulation.rose_n={sim['rose_n']!r}")
+    ranks = sim["mpi_ranks"]
+    if isinstance(ranks, bool) or not isinstance(ranks, int) or ranks < 1:
+        raise ValueError(f"`simulation.mpi_ranks` must be an integer >= 1, got simulation.mpi_ranks={ranks!r}")
+    if ranks > 1 and c["run"]["device"] == "cuda":
+        raise ValueError(f"`simulation.mpi_ranks`={ranks} runs the CPU solver on every rank, but `run.device` is "
+                         "'cuda': set run.device to 'cpu' or 'auto', or simulation.mpi_ranks to 1")
 
 
 def load_config(source: str | os.PathLike[str] | Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:

@@ -18,7 +18,7 @@ from .stages import STAGES
 
 def run(config: str | os.PathLike[str] | Mapping[str, Any] | None = None, *, resume: bool = True,
         progress: bool | None = None, stop_after: str | None = None,
-        on_event: Callable[[str, str, str], None] | None = None) -> RunDir:
+        on_event: Callable[[str, str, str], None] | None = None, mpi_ranks: int | None = None) -> RunDir:
     """Run the pipeline described by ``config`` (a TOML path, a mapping, or None for the built-in
     example) into its run folder and return it.
 
@@ -31,12 +31,19 @@ def run(config: str | os.PathLike[str] | Mapping[str, Any] | None = None, *, res
     begins; text "i/n"), ``"reused"`` (a stage taken from the run folder), ``"warning"`` (each
     distinct warning of a stage, "Category: message", also stored in the stage's summary) and
     ``"done"`` (text: seconds). ``run_dir.reused`` lists the stages taken from the run folder.
+    ``mpi_ranks`` (> 1) overrides ``simulation.mpi_ranks``: the simulate stage's homogenizations run
+    under ``mpirun -n mpi_ranks`` (see :mod:`voxtwin.pipeline.simulate_mpi`).
     """
     def emit(kind: str, stage: str, text: str = "") -> None:
         if on_event is not None:
             on_event(kind, stage, text)
 
-    cfg = load_config(config)
+    if mpi_ranks is not None:
+        cfg = dict(load_config(config))
+        cfg["simulation"] = dict(cfg["simulation"], mpi_ranks=mpi_ranks)
+        cfg = load_config(cfg)  # checked again with the override
+    else:
+        cfg = load_config(config)
     check_inputs(cfg)
     names = [stage.NAME for stage in STAGES]
     if stop_after is not None and stop_after not in names:

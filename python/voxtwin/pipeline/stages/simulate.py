@@ -13,8 +13,9 @@ from ... import io as vtio
 from ...analysis import anisotropy, directional_modulus, plot_field_slice, plot_modulus_rose, plot_phase_histograms
 from ...characterize import characterize
 from ...composite import composite_voxels
-from ...simulate import homogenize, solve
+from ...simulate import solve
 from ..context import Context, pyplot
+from ..simulate_mpi import Homogenizer
 from ._base import Outcome
 
 NAME = "simulate"
@@ -24,8 +25,12 @@ LOAD_GPA = 1e-3  # 1 MPa uniaxial load for the field maps (linear: fields scale 
 
 
 def settings(config: dict[str, Any]) -> dict[str, Any]:
-    return {k: config[k] for k in ("composite", "materials", "simulation")} | {"axis": config["assembly"]["axis"],
-                                                                             "voxel_size": config["twins"]["voxel_size"]}
+    # How many MPI ranks compute it is not part of what is computed (results equal to 1e-10): a run
+    # finished on one process is reused on N and the other way round.
+    simulation = {k: v for k, v in config["simulation"].items() if k != "mpi_ranks"}
+    return {k: config[k] for k in ("composite", "materials")} | {"simulation": simulation,
+                                                                 "axis": config["assembly"]["axis"],
+                                                                 "voxel_size": config["twins"]["voxel_size"]}
 
 
 def _model(ctx: Context, labels: np.ndarray) -> Any:
@@ -36,10 +41,15 @@ def _model(ctx: Context, labels: np.ndarray) -> Any:
     return composite_voxels(labels, factor, materials=ctx.materials(), remainder="crop", device=ctx.device)
 
 
-def _homogenize(ctx: Context, model: Any, voxel_size: float, progress: bool) -> Any:
-    s = ctx.config["simulation"]
-    return homogenize(model, ctx.materials(), voxel_size, tol=s["tol"], device=ctx.device, max_iter=s["max_iter"],
-                      thermal=s["thermal"], progress=progress)
+def _homogenizer(ctx: Context) -> Homogenizer:
+    """Homogenizes in this process, or on `simulation.mpi_ranks` MPI processes in one launch."""
+    return Homogenizer(ctx.materials(), ctx.config["simulation"], ctx.device, ctx.config["simulation"]["mpi_ranks"],
+                       ctx.run.path / "simulate_mpi")
+
+
+def _save_npz(path: Any, arrays: dict[str, np.ndarray]) -> Any:
+    np.savez(path, **arrays)
+    return path
 
 
 def _layers(labels: np.ndarray, axis: int, n_layers: int) -> list[np.ndarray]:
@@ -62,15 +72,37 @@ def run(ctx: Context) -> Outcome:
     out = Outcome()
     report: dict[str, Any] = {}
     stiffness: dict[str, np.ndarray] = {}
-    profiles: dict[str, dict[str, list[float]]] = {}
+    profiles: dict[str, dict[str, Any]] = {}
     first_model = None
     dT = s["temperature_to_C"] - s["temperature_from_C"]
+    solver = _homogenizer(ctx)
+    shapes: dict[str, Any] = {}
     for name, entry in stores.items():
         if "store" not in entry:
             continue
         labels = vtio.read(ctx.run.path / entry["store"], array_path="labels", progress=False).data
         model = _model(ctx, labels)
-        hom = _homogenize(ctx, model, h * factor, ctx.progress)
+        # Under MPI the fine voxels are read slab-wise from the assembly store itself.
+        solver.submit(name, model, h * factor, store=ctx.run.path / entry["store"] if factor == 1 else None,
+                      progress=ctx.progress)
+        if factor > 1:
+            shapes[name] = {"coarse shape": list(model.shape), "laminate table rows": int(model.n_entries),
+                            "mixed share": round(float(model.mixed_fraction), 4)}
+        # Layer by layer: each layer's own stiffness (a periodic slab) and fibre orientation tensor;
+        # one layer at a time keeps the memory at a layer's, not the stack's.
+        n_layers = len(entry["layer angles (degrees)"])
+        a11, a22 = [], []
+        for k, layer in enumerate(_layers(labels, axis, n_layers)):
+            solver.submit(f"{name}/layer{k}", _model(ctx, layer), h * factor)
+            a = characterize(layer, h, periodic=True).orientation_tensor
+            a11.append(float(a[0, 0]))
+            a22.append(float(a[1, 1]))
+        profiles[name] = {"a11": a11, "a22": a22, "n_layers": n_layers}
+        if first_model is None:
+            first_model = (name, model, labels)
+    results = solver.results()
+    for name, p in profiles.items():
+        hom = results[name]
         C = hom.C
         stiffness[name] = C
         rec: dict[str, Any] = {
@@ -84,25 +116,18 @@ def run(ctx: Context) -> Outcome:
             rec["CTE (1/K)"] = [float(f"{a:.4e}") for a in hom.alpha]
             rec[f"free thermal strain for ΔT = {dT:g} K"] = [float(f"{a * dT:.4e}") for a in hom.alpha[:3]]
         if factor > 1:
-            rec["composite voxels"] = {"coarse shape": list(model.shape), "laminate table rows": int(model.n_entries),
-                                       "mixed share": round(float(model.mixed_fraction), 4)}
-        # Layer by layer: each layer's own stiffness (a periodic slab) and fibre orientation tensor;
-        # one layer at a time keeps the memory at a layer's, not the stack's.
-        n_layers = len(entry["layer angles (degrees)"])
-        ex, ey, a11, a22 = [], [], [], []
-        for layer in _layers(labels, axis, n_layers):
-            C_layer = _homogenize(ctx, _model(ctx, layer), h * factor, False).C
-            ex.append(float(directional_modulus(C_layer, (1, 0, 0))))
-            ey.append(float(directional_modulus(C_layer, (0, 1, 0))))
-            a = characterize(layer, h, periodic=True).orientation_tensor
-            a11.append(float(a[0, 0]))
-            a22.append(float(a[1, 1]))
-        profiles[name] = {"E_x": ex, "E_y": ey, "a11": a11, "a22": a22}
-        rec["layer E_x (GPa)"] = [round(v, 3) for v in ex]
-        rec["layer E_y (GPa)"] = [round(v, 3) for v in ey]
+            rec["composite voxels"] = shapes[name]
+        layer_C = [results[f"{name}/layer{k}"].C for k in range(p.pop("n_layers"))]
+        p["E_x"] = [float(directional_modulus(Cl, (1, 0, 0))) for Cl in layer_C]
+        p["E_y"] = [float(directional_modulus(Cl, (0, 1, 0))) for Cl in layer_C]
+        rec["layer E_x (GPa)"] = [round(v, 3) for v in p["E_x"]]
+        rec["layer E_y (GPa)"] = [round(v, 3) for v in p["E_y"]]
+        if s["mpi_ranks"] > 1:
+            rec["MPI ranks"] = int(s["mpi_ranks"])
         report[name] = rec
-        if first_model is None:
-            first_model = (name, model, labels)
+    # Full precision for later use and comparison (the report rounds): C (GPa) and CTE (1/K) by name.
+    arrays = {f"{key}/{what}": getattr(results[key], what) for key in results for what in ("C", "alpha")}
+    out.outputs["stiffness"] = ctx.run.rel(_save_npz(ctx.run.file("results", "stiffness.npz"), arrays))
     out.outputs["simulation"] = ctx.run.rel(ctx.run.write_json("simulation", report))
 
     fig, ax = plt.subplots(figsize=(6.2, 5.4), subplot_kw={"projection": "polar"}, constrained_layout=True)
