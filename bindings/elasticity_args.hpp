@@ -80,6 +80,7 @@ inline py::dict result_dict(const ElasticityResult& r) {
   d["reference_C"] = py::array_t<double>({6, 6}, C0.data());
   d["memory_bytes"] = r.memory_bytes;
   d["seconds"] = r.seconds;
+  d["true_residual_checked"] = r.true_residual_checked;
   return d;
 }
 

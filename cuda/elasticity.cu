@@ -7,6 +7,7 @@
 
 #include "check.cuh"
 #include "elasticity_solvers.cuh"
+#include "fft_r2c.cuh"
 #include "voxtwin/detail/elasticity_setup.hpp"
 #include "voxtwin/device.hpp"
 #include "voxtwin/elasticity.hpp"
@@ -18,6 +19,11 @@ double elasticity_memory_bytes(const Shape3& shape, ElasticityScheme scheme, int
   if (scheme == ElasticityScheme::MoulinecSuquet)
     throw std::invalid_argument("the basic (Moulinec-Suquet) scheme is CPU-only; use scheme 'hex8r' or 'hex8' on CUDA");
   return cuda_detail::cg_device_bytes(shape, index_bytes, scheme == ElasticityScheme::HexFull, with_fields);
+}
+
+double cufft_work_bytes(const Shape3& shape) {
+  require_valid_shape(shape, "shape");
+  return static_cast<double>(cuda_detail::cufft_work_bytes(detail::padded_grid(shape.nx, shape.ny, shape.nz)));
 }
 
 template <class L>

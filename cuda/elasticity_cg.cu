@@ -1,12 +1,15 @@
 // CUDA twin of cpp/src/elasticity_cg.cpp: preconditioned CG on trilinear voxel hexahedra in float32.
 //
 // Device memory per voxel (vectors padded along z, 3 float components each = 12 B):
-//   homogenization (no fields asked): r, p, q                              36 B
-//   fields asked (the displacement x is downloaded):  x, r, p, q           48 B
+//   minimum (homogenization where nothing more fits): r, p, q              36 B
+//   with the solution x (fields asked, or room for it): x, r, p, q         48 B
 // plus the labels (1 or 2 B), one cuFFT work area, and small tables. z = M^-1 r lands in q's buffer
-// (out-of-place forward transform of r: no copy of r). Without x the mean stress is accumulated
-// through the CG recurrence: the stress of x_k = sum alpha_i p_i is the sum of alpha_i times the
-// stress sums that each operator application already returns.
+// (out-of-place forward transform of r: no copy of r). Homogenization keeps x whenever the device has
+// room for it (detail::plan_cg_memory; VOXTWIN_CUDA_MIN_MEMORY=1 forces the minimum), so that
+// detail::mixed_pcg confirms convergence with the true residual b - A x as on the CPU. Without x the
+// mean stress is accumulated through the CG recurrence (the stress of x_k = sum alpha_i p_i is the
+// sum of alpha_i times the stress sums that each operator application already returns), and the
+// result says that convergence rests on the recursive residual (true_residual_checked false).
 //
 // The operator is the x-marching tile of detail/hex_march.hpp: each element's stress (hex8r) or
 // corner forces (hex8) computed once per application, in shared memory. Vector steps run over rows
@@ -18,11 +21,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "check.cuh"
 #include "elasticity_solvers.cuh"
 #include "fft_r2c.cuh"
+#include "voxtwin/detail/cg_memory_plan.hpp"
 #include "voxtwin/detail/elasticity_setup.hpp"
 #include "voxtwin/detail/hex_element.hpp"
 #include "voxtwin/detail/hex_march.hpp"
@@ -230,9 +236,11 @@ double device_bytes_without_fft(const PaddedGrid& g, int index_bytes, std::size_
          static_cast<double>(g.nx + g.ny + g.nzc) * sizeof(AxisMode<float>);
 }
 
-/// Free device memory must exceed the need by this margin: allocator granularity and cuFFT's and
-/// the runtime's own small allocations.
-double with_headroom(double need) { return need * 1.02 + 64.0 * 1024 * 1024; }
+/// VOXTWIN_CUDA_MIN_MEMORY=1: keep x only where fields are asked (to measure the minimum footprint).
+bool minimal_memory_requested() {
+  const char* v = std::getenv("VOXTWIN_CUDA_MIN_MEMORY");
+  return v != nullptr && v[0] != '\0' && std::string(v) != "0";
+}
 
 /// The vector operations of detail::mixed_pcg on the GPU (see the file comment for the memory).
 template <class L, bool Full>
@@ -404,17 +412,19 @@ ElasticityResult run_cg(const VolumeView<const L>& index, const MaterialTable& t
   const PaddedGrid g = detail::padded_grid(index.shape.nx, index.shape.ny, index.shape.nz);
   const std::vector<MaterialEntry<float>> entries = detail::material_entries<float>(table);
   const Matrix6 C0 = detail::reference_stiffness(table, counts);
-  const bool keep = u_out != nullptr;
-
-  // Plans first (no work area yet), then the memory check with headroom, then the allocations.
+  // Plans first (no work area yet), then the memory plan with headroom, then the allocations.
   CufftR2C fft(g);
-  const double needed =
-      device_bytes_without_fft(g, sizeof(L), entries.size(), keep, Full) + static_cast<double>(fft.work_bytes());
+  const double minimum =
+      device_bytes_without_fft(g, sizeof(L), entries.size(), false, Full) + static_cast<double>(fft.work_bytes());
+  const double solution = 3.0 * static_cast<double>(g.component()) * sizeof(float);
   std::size_t free_bytes = 0, total_bytes = 0;
   VOXTWIN_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
-  detail::require_memory(with_headroom(needed), static_cast<double>(free_bytes), "GPU");
+  const detail::CgMemoryPlan plan = detail::plan_cg_memory(minimum, solution, static_cast<double>(free_bytes),
+                                                           u_out != nullptr, minimal_memory_requested());
+  detail::require_memory(detail::with_gpu_headroom(plan.bytes), static_cast<double>(free_bytes), "GPU");
+  const double needed = plan.bytes;
 
-  CudaOps<L, Full> ops(g, index, entries, C0, options, fft, keep);
+  CudaOps<L, Full> ops(g, index, entries, C0, options, fft, plan.keep_solution);
   ElasticityResult result =
       detail::mixed_pcg(ops, detail::mixed_control(loading, C0), loading, options, static_cast<double>(g.voxels()));
   if (u_out) ops.copy_solution(u_out);

@@ -234,6 +234,31 @@ def test_cpu_and_cuda_agree() -> None:
     assert rel_err(b.stress[:, solid], a.stress[:, solid]) < 10 * CUDA_RTOL  # local fields: tol-limited
 
 
+def test_cpu_homogenization_confirms_the_true_residual() -> None:
+    labels = random_spheres(12, 0.2, 3.0, seed=6)
+    res = vt.homogenize(labels, {0: PLA, 1: BASALT}, device="cpu", progress=False)
+    assert res.converged and len(res.true_residual_checked) == len(res.load_cases)
+    assert all(res.true_residual_checked)  # the CPU keeps x: every case confirmed against b - A x
+    basic = vt.homogenize(labels, {0: PLA, 1: BASALT}, device="cpu", scheme="basic", progress=False)
+    assert not any(basic.true_residual_checked)  # no CG: nothing confirmed, and the result says so
+
+
+@pytest.mark.gpu
+def test_cuda_homogenization_keeps_x_to_confirm_convergence_unless_memory_is_minimal(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    if not vt.cuda_available():
+        pytest.skip("CUDA backend not built or no GPU visible")
+    labels = random_spheres(20, 0.2, 3.0, seed=4)
+    mats = {0: PLA, 1: T300}
+    roomy = vt.homogenize(labels, mats, device="cuda", progress=False)
+    assert roomy.converged and all(roomy.true_residual_checked)  # a small model always leaves room for x
+    monkeypatch.setenv("VOXTWIN_CUDA_MIN_MEMORY", "1")
+    minimal = vt.homogenize(labels, mats, device="cuda", progress=False)
+    assert minimal.converged and not any(minimal.true_residual_checked)
+    assert minimal.memory_bytes < roomy.memory_bytes  # 3 vectors instead of 4
+    assert rel_err(minimal.C, roomy.C) < CUDA_RTOL  # the mean-stress recurrence gives the same C
+
+
 @pytest.mark.gpu
 def test_cuda_solve_is_deterministic() -> None:
     if not vt.cuda_available():

@@ -22,6 +22,11 @@ void bind_cuda_elasticity(py::module_& m) {
       py::arg("with_fields") = false,
       "Bytes of device memory the CUDA elasticity solver needs (cuFFT work area from cufftGetSizeMany64).");
   m.def(
+      "cufft_work_bytes",
+      [](std::int64_t nx, std::int64_t ny, std::int64_t nz) { return cuda::cufft_work_bytes(Shape3{nx, ny, nz}); },
+      py::arg("nx"), py::arg("ny"), py::arg("nz"),
+      "Bytes of the solver's cuFFT work area for an nx x ny x nz grid (cufftGetSizeMany64).");
+  m.def(
       "solve_elasticity",
       [](const py::handle& index, const py::array_t<double, py::array::c_style | py::array::forcecast>& C,
          const py::array_t<double, py::array::c_style | py::array::forcecast>& alpha, const Vector6& strain,

@@ -100,6 +100,8 @@ class Homogenization(_Run):
     CTE (Voigt, 1/K; NaN on components the composite has no stiffness to define, e.g. across the
     void layers of a porous laminate), ``iterations``/``residuals``/``converged_cases`` per load
     case (``LOAD_CASES`` order, the thermal case absent when no phase expands), ``converged`` all of them.
+    ``true_residual_checked`` per load case: whether the last residual is b − A x recomputed from the
+    solution (always on the CPU hex schemes; on the GPU when it had room to keep the solution).
     """
 
     C: np.ndarray
@@ -112,6 +114,7 @@ class Homogenization(_Run):
     mean_stresses: np.ndarray
     reference_C: np.ndarray = field(repr=False)
     problems: tuple[str, ...] = ()
+    true_residual_checked: tuple[bool, ...] = ()
 
     @property
     def converged(self) -> bool:
@@ -155,6 +158,7 @@ class Solution(_Run):
     delta_T: float
     phases: np.ndarray = field(repr=False)
     problems: tuple[str, ...] = ()
+    true_residual_checked: bool = False  # the last residual is b − A x recomputed from the solution
 
     def __post_init__(self) -> None:
         self.converged = bool(self.converged) and not self.problems
@@ -505,7 +509,7 @@ def homogenize(labels_or_cv: Any, materials: dict[int, Material], voxel_size: fl
     do_thermal = st.table.has_thermal_expansion if thermal is None else bool(thermal)
     cases = LOAD_CASES if do_thermal else VOIGT
     stresses = np.zeros((len(cases), 6))
-    iterations, residuals, converged = [], [], []
+    iterations, residuals, converged, checked = [], [], [], []
     memory = 0.0
     reference = np.zeros((6, 6))
     start = time.perf_counter()
@@ -525,6 +529,7 @@ def homogenize(labels_or_cv: Any, materials: dict[int, Material], voxel_size: fl
             iterations.append(int(out["iterations"]))
             residuals.append(np.asarray(out["residuals"]))
             converged.append(bool(out["converged"]))
+            checked.append(bool(out.get("true_residual_checked", False)))
             memory = max(memory, float(out["memory_bytes"]))
             reference = np.asarray(out["reference_C"])
             bar.update(1)
@@ -543,7 +548,7 @@ def homogenize(labels_or_cv: Any, materials: dict[int, Material], voxel_size: fl
                           converged_cases=tuple(converged), load_cases=tuple(cases), mean_stresses=stresses,
                           device=st.device, precision=st.precision, scheme=st.scheme, voxel_size=st.voxel_size,
                           seconds=time.perf_counter() - start, memory_bytes=memory, reference_C=reference,
-                          problems=problems)
+                          problems=problems, true_residual_checked=tuple(checked))
 
 
 def _effective_cte(C: np.ndarray, thermal_stress: np.ndarray) -> np.ndarray:
@@ -634,4 +639,4 @@ def solve(labels_or_cv: Any, materials: dict[int, Material], strain: Sequence[fl
                     residuals=np.asarray(res["residuals"]), phases=phases, delta_T=dT, device=st.device,
                     precision=st.precision, scheme=st.scheme, voxel_size=st.voxel_size,
                     seconds=time.perf_counter() - start, memory_bytes=float(res["memory_bytes"]),
-                    problems=st.problems)
+                    problems=st.problems, true_residual_checked=bool(res.get("true_residual_checked", False)))

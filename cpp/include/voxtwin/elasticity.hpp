@@ -79,6 +79,10 @@ struct ElasticityResult {
   Matrix6 reference_C = Matrix6::Zero();  ///< stiffness of the reference medium used (GPa)
   double memory_bytes = 0.0;              ///< working memory the solver allocated
   double seconds = 0.0;                   ///< wall time of the solve
+  /// The last residual reported is b - A x recomputed from the solution x (the CG's convergence
+  /// confirmed), not only the recursively updated one. False for the basic scheme, and for the GPU's
+  /// homogenization where memory allowed no copy of x (see cuda/elasticity_cg.cu).
+  bool true_residual_checked = false;
 };
 
 /// Where to write fields (each may be null; T is the solver's precision). Sizes per voxel count N:
@@ -113,10 +117,15 @@ void elasticity_fields(const VolumeView<const L>& index, const MaterialTable& ta
                        const ElasticityFields<T>& fields);
 
 namespace cuda {
-/// Bytes the CUDA solver needs on the device: the CG vectors (3 for homogenization, 4 when the
-/// fields are asked for), the index volume, and the cuFFT work area (cufftGetSizeMany64; throws
-/// voxtwin::CudaError where cuFFT cannot say, e.g. without a GPU).
+/// Bytes the CUDA solver needs on the device at least: the CG vectors (3 for homogenization, 4 when
+/// the fields are asked for), the index volume, and the cuFFT work area (cufftGetSizeMany64; throws
+/// voxtwin::CudaError where cuFFT cannot say, e.g. without a GPU). Homogenization also keeps the
+/// solution (4 vectors) when the device has room for it, to confirm convergence with the true residual.
 double elasticity_memory_bytes(const Shape3& shape, ElasticityScheme scheme, int index_bytes, bool with_fields = false);
+
+/// Bytes of the cuFFT work area of the solver's R2C/C2R plans for `shape` (cufftGetSizeMany64,
+/// the larger of the two plans; CudaError where cuFFT cannot say).
+double cufft_work_bytes(const Shape3& shape);
 
 /// CUDA twin of voxtwin::solve_elasticity (float32 fields, cuFFT R2C/C2R). Checks the free device
 /// memory before allocating and throws voxtwin::InsufficientMemory with the bytes needed and free.

@@ -26,6 +26,7 @@
 // Where both exist and x is held, convergence of the recursive residual is confirmed with the true
 // one; if that is still above tol, CG restarts from it (residual replacement), unless the true
 // residual did not halve since the last restart (the precision floor): then it stops, not converged.
+// result.true_residual_checked tells whether the last residual reported is such a true one.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -72,6 +73,7 @@ ElasticityResult mixed_pcg(Ops& ops, const MixedControl& mc, const MacroLoading&
   const double res0 = std::sqrt(std::max(rz, 0.0));
   result.residuals.push_back(res0 > 0 ? 1.0 : 0.0);
   result.converged = res0 == 0.0;
+  result.true_residual_checked = result.converged;  // r = b - A 0 was formed directly: it is the true one
   double last_true = std::numeric_limits<double>::infinity();
 
   for (int it = 1; it <= options.max_iter && !result.converged; ++it) {
@@ -102,10 +104,12 @@ ElasticityResult mixed_pcg(Ops& ops, const MixedControl& mc, const MacroLoading&
           rz = ops.precondition() + dot_e(re, ze);
           const double true_res = std::sqrt(std::max(rz, 0.0)) / res0;
           result.residuals.back() = true_res;
+          result.true_residual_checked = true;
           if (true_res <= options.tol) break;
           result.converged = false;
           if (true_res > 0.5 * last_true) break;  // no headway since the last restart: stuck at the floor
           last_true = true_res;  // restart from the true residual
+          result.true_residual_checked = false;  // the iterations from here are recursive again
           ops.copy_direction();
           for (int a = 0; a < m; ++a) pe[a] = ze[a];
           continue;
