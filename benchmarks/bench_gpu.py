@@ -3,6 +3,11 @@ solver's thread scaling on that machine's cores. Every figure printed is measure
 a case that cannot run raises (the check fails loudly rather than print a partial row).
 
     python benchmarks/bench_gpu.py --csv OUT/results_rows.csv [--sizes 256 512 1024] [--threads 1 2 4 8 16]
+        [--only fft_work|raster|homogenize|composite|threads] [--cache DIR]
+
+`--only` runs one step (scripts/gpu_check.sh runs each in its own process under its own time
+limit, so that a step that runs long keeps the rows of the others); `--cache` keeps the placed
+fibres between those processes. Rows are appended to the CSV as each case finishes.
 
 Cases (rows for benchmarks/results.csv):
 - raster_cuda_N^3: seed 000 fibres (placed once in a 256³ box of 4 µm voxels) rasterized into an N³
@@ -14,7 +19,9 @@ Cases (rows for benchmarks/results.csv):
   bandwidth fraction of the modelled traffic (benchmarks/RESULTS.md, "CUDA solver traffic").
 - composite_cuda_N^3: composite-voxel downsampling kernel (factor 4) voxels/s incl. transfers;
   byte identity with the CPU.
-- solver_cpu_threads_256^3: CPU hex8r time per iteration at 1..16 threads (20 iterations each).
+- solver_cpu_threads_256^3: CPU hex8r time per iteration at 1..16 threads (--iterations each).
+- cufft_work_N^3: the cuFFT work area of the solver's plans (cufftGetSizeMany64) in bytes per voxel,
+  and the solver's minimum device bytes per voxel (elasticity_memory_bytes) without and with fields.
 """
 
 from __future__ import annotations
@@ -74,9 +81,29 @@ def peak_bandwidth(name: str) -> float | None:
     return None
 
 
-def fibres() -> vt.FibreTable:
-    twin = vt.generate_fibres(vt.seed000_spec(), (256, 256, 256), BOX_UM / 256, seed=7)
-    return twin.fibres
+def fibres(cache: Path | None) -> vt.FibreTable:
+    path = None if cache is None else cache / "fibres_seed7.json"
+    if path is not None and path.exists():
+        return vt.FibreTable.load(path)
+    table = vt.generate_fibres(vt.seed000_spec(), (256, 256, 256), BOX_UM / 256, seed=7).fibres
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table.save(path)
+    return table
+
+
+def fft_work(sizes: list[int]) -> None:
+    cuda = vt._backend.cuda_module()
+    for n in sizes:
+        work = float(cuda.cufft_work_bytes(n, n, n))
+        voxels = float(n) ** 3
+        figures = {"voxels": n**3, "cufft_work_bytes": work, "cufft_work_bytes_per_voxel": work / voxels,
+                   "minimum_device_bytes_per_voxel": cuda.elasticity_memory_bytes(n, n, n, "hex8r", 1, False) / voxels,
+                   "with_fields_device_bytes_per_voxel": cuda.elasticity_memory_bytes(n, n, n, "hex8r", 1, True) / voxels}
+        print(f"cuFFT work area at {n}^3: {figures['cufft_work_bytes_per_voxel']:.3f} B/voxel; solver minimum "
+              f"{figures['minimum_device_bytes_per_voxel']:.2f} B/voxel, with fields "
+              f"{figures['with_fields_device_bytes_per_voxel']:.2f} B/voxel", flush=True)
+        record(f"cufft_work_{n}^3", figures)
 
 
 def raster(table: vt.FibreTable, n: int) -> np.ndarray:
@@ -159,8 +186,7 @@ def composite(labels: np.ndarray) -> None:
     record(f"composite_cuda_{labels.shape[0]}^3", figures)
 
 
-def cpu_threads(labels: np.ndarray, threads: list[int]) -> None:
-    iterations = 20
+def cpu_threads(labels: np.ndarray, threads: list[int], iterations: int) -> None:
     figures: dict[str, Any] = {"voxels": labels.size, "scheme": "hex8r", "iterations": iterations}
     before = vt.get_num_threads()
     try:
@@ -180,28 +206,46 @@ def cpu_threads(labels: np.ndarray, threads: list[int]) -> None:
     record(f"solver_cpu_threads_{labels.shape[0]}^3", figures, precision="float32")
 
 
+STEPS = ("fft_work", "raster", "homogenize", "composite", "threads")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--csv", type=Path, required=True, help="where the rows go (appended)")
     parser.add_argument("--sizes", type=int, nargs="*", default=[256, 512, 1024])
     parser.add_argument("--threads", type=int, nargs="*", default=[1, 2, 4, 8, 16])
+    parser.add_argument("--iterations", type=int, default=20, help="CG iterations per thread count (threads step)")
+    parser.add_argument("--only", choices=STEPS, help="run one step (default: all, in this order)")
+    parser.add_argument("--cache", type=Path, help="folder keeping the placed fibres between steps")
     args = parser.parse_args()
     global CSV
     CSV = args.csv
     if not vt.cuda_available():
         raise SystemExit(f"no usable GPU: {vt.cuda_status()}")
+    steps = (args.only,) if args.only else STEPS
+    if "fft_work" in steps:
+        fft_work(args.sizes)
+    if steps == ("fft_work",):
+        return
     gpu_name = str(vt.backend_info()["cuda_devices"][0]["name"])  # type: ignore[index]
-    table = fibres()
-    labels = {}
-    for n in args.sizes:
-        labels[n] = raster(table, n) if n >= 512 else vt.rasterize_fibres(table, (n,) * 3, BOX_UM / n, device="cuda").labels
-    for n in args.sizes:
-        homogenize(labels[n], gpu_name)
-    composite(labels[max(args.sizes)])
-    if 512 in labels and max(args.sizes) != 512:
-        composite(labels[512])
-    small = min(args.sizes)
-    cpu_threads(labels[small], args.threads)
+    table = fibres(args.cache)
+
+    def labels(n: int) -> np.ndarray:
+        return vt.rasterize_fibres(table, (n,) * 3, BOX_UM / n, device="cuda").labels
+
+    if "raster" in steps:
+        for n in args.sizes:
+            if n >= 512:
+                raster(table, n)
+    if "homogenize" in steps:
+        for n in args.sizes:
+            homogenize(labels(n), gpu_name)
+    if "composite" in steps:
+        composite(labels(max(args.sizes)))
+        if 512 in args.sizes and max(args.sizes) != 512:
+            composite(labels(512))
+    if "threads" in steps:
+        cpu_threads(labels(min(args.sizes)), args.threads, args.iterations)
 
 
 if __name__ == "__main__":

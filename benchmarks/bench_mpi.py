@@ -3,6 +3,9 @@ against the serial solver on the same cores, memory per rank, and the per-voxel 
 projection in RESULTS.md is built from.
 
     python benchmarks/bench_mpi.py [--strong 128] [--weak 96] [--precision float64]
+        [--ranks 1 2] [--serial-threads 1 2] [--csv results.csv]
+
+(scripts/gpu_check.sh runs it on the GPU machine's 16 cores with --ranks 1 2 4 8.)
 
 One load case (unit strain xx, tol 1e-5) on `_phantom.fibre_block` (basalt in PLA, 10 vol%),
 stored as a zarr array; the MPI runs are `mpirun -n P python bench_mpi.py --worker ...`, one
@@ -26,10 +29,15 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _harness import record  # noqa: E402
+import _harness  # noqa: E402
 from _phantom import fibre_block  # noqa: E402
 
 STRAIN = [1.0, 0, 0, 0, 0, 0]
+CSV: Path = _harness.RESULTS_CSV
+
+
+def record(case: str, figures: dict[str, Any], precision: str) -> None:
+    _harness.record(case, figures, precision=precision, csv_path=CSV)
 
 
 def materials() -> dict[int, Any]:
@@ -81,7 +89,8 @@ def serial_case(labels: np.ndarray, threads: int, precision: str) -> dict[str, A
             "mean_stress_xx": float(sol.mean_stress[0])}
 
 
-def run(shape: tuple[int, int, int], ranks_list: list[int], precision: str, kind: str, folder: Path) -> None:
+def run(shape: tuple[int, int, int], ranks_list: list[int], precision: str, kind: str, folder: Path,
+        serial_threads: list[int]) -> None:
     import zarr
 
     n = max(shape)
@@ -89,7 +98,7 @@ def run(shape: tuple[int, int, int], ranks_list: list[int], precision: str, kind
     store = str(folder / f"labels_{'x'.join(map(str, shape))}.zarr")
     zarr.create_array(store, data=labels, chunks=(32, shape[1], shape[2]), overwrite=True)
     voxels = float(np.prod(shape))
-    for threads in (1, 2):
+    for threads in serial_threads:
         s = serial_case(labels, threads, precision)
         record(f"mpi/{kind}/serial/{'x'.join(map(str, shape))}/threads{threads}",
                {**s, "s_per_iteration": s["seconds"] / s["iterations"],
@@ -111,14 +120,20 @@ def main() -> None:
     parser.add_argument("--strong", type=int, default=128, help="cube edge of the strong-scaling grid")
     parser.add_argument("--weak", type=int, default=96, help="cube edge per rank of the weak-scaling grid")
     parser.add_argument("--precision", choices=("float32", "float64"), default="float64")
+    parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2], help="MPI rank counts (strong and weak)")
+    parser.add_argument("--serial-threads", type=int, nargs="*", default=[1, 2],
+                        help="thread counts of the serial solver beside each grid")
+    parser.add_argument("--csv", type=Path, default=_harness.RESULTS_CSV, help="where the rows go (appended)")
     args = parser.parse_args()
+    global CSV
+    CSV = args.csv
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         n = args.strong
-        run((n, n, n), [1, 2], args.precision, "strong", folder)
+        run((n, n, n), args.ranks, args.precision, "strong", folder, args.serial_threads)
         w = args.weak
-        run((2 * w, w, w), [2], args.precision, "weak", folder)  # 1 rank of (w, w, w) is the strong-style row below
-        run((w, w, w), [1], args.precision, "weak", folder)
+        for ranks in sorted(args.ranks, reverse=True):  # (ranks w, w, w) on `ranks` ranks: the same slab per rank
+            run((ranks * w, w, w), [ranks], args.precision, "weak", folder, args.serial_threads)
 
 
 if __name__ == "__main__":
