@@ -327,7 +327,7 @@ def _validate(c: dict[str, dict[str, Any]]) -> None:
     if sim["rose_n"] < 8:
         raise ValueError(f"`simulation.rose_n` must be >= 8, got simulation.rose_n={sim['rose_n']!r}")
     ranks = sim["mpi_ranks"]
-    if isinstance(ranks, bool) or not isinstance(ranks, int) or ranks < 1:
+    if ranks < 1:  # an integer by now (the defaults' types are checked above)
         raise ValueError(f"`simulation.mpi_ranks` must be an integer >= 1, got simulation.mpi_ranks={ranks!r}")
     if ranks > 1 and c["run"]["device"] == "cuda":
         raise ValueError(f"`simulation.mpi_ranks`={ranks} runs the CPU solver on every rank, but `run.device` is "
