@@ -93,6 +93,7 @@ class Homogenizer:
         self.progress = progress
         self._done: dict[str, Any] = {}
         self._jobs: list[dict[str, Any]] = []
+        self.launched_ranks = 0  # MPI_COMM_WORLD's size as the launched workers saw it (0: none launched)
         if self.ranks > 1:
             if device == "cuda":
                 raise ValueError(f"`simulation.mpi_ranks`={self.ranks} runs the CPU solver on every rank: "
@@ -138,7 +139,9 @@ class Homogenizer:
                 tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
                 raise RuntimeError(f"the MPI simulate launch ({' '.join(cmd[:3])} ...) failed with exit code "
                                    f"{proc.returncode}:\n{tail}")
-            for key, rec in json.loads(out_file.read_text(encoding="utf-8")).items():
+            launched = json.loads(out_file.read_text(encoding="utf-8"))
+            self.launched_ranks = int(launched["ranks"])
+            for key, rec in launched["results"].items():
                 self._done[key] = StoreHomogenization(
                     C=np.asarray(rec["C"], dtype=np.float64), alpha=np.asarray(rec["alpha"], dtype=np.float64),
                     iterations=tuple(rec["iterations"]), converged_cases=tuple(rec["converged_cases"]),
@@ -163,7 +166,8 @@ def _worker(jobs_file: str) -> int:
                            "converged_cases": list(res.converged_cases), "problems": list(res.problems)}
     if rank0:
         tmp = Path(spec["out"] + ".tmp")
-        tmp.write_text(json.dumps(out), encoding="utf-8")  # json writes floats exactly (repr round-trips)
+        ranks = 1 if comm is None else int(comm.Get_size())
+        tmp.write_text(json.dumps({"ranks": ranks, "results": out}), encoding="utf-8")  # floats exact (repr)
         tmp.replace(spec["out"])
     return 0
 

@@ -122,8 +122,8 @@ def run(ctx: Context) -> Outcome:
         p["E_y"] = [float(directional_modulus(Cl, (0, 1, 0))) for Cl in layer_C]
         rec["layer E_x (GPa)"] = [round(v, 3) for v in p["E_x"]]
         rec["layer E_y (GPa)"] = [round(v, 3) for v in p["E_y"]]
-        if s["mpi_ranks"] > 1:
-            rec["MPI ranks"] = int(s["mpi_ranks"])
+        if solver.launched_ranks:
+            rec["MPI ranks"] = solver.launched_ranks  # as the launched processes counted themselves
         report[name] = rec
     # Full precision for later use and comparison (the report rounds): C (GPa) and CTE (1/K) by name.
     arrays = {f"{key}/{what}": getattr(results[key], what) for key in results for what in ("C", "alpha")}
