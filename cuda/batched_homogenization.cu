@@ -21,19 +21,9 @@ BatchResult homogenize_cells(const std::uint8_t* cells, std::int64_t count, cons
   const auto counts = detail::check_batch(cells, count, shape, table, options);
   const RuntimeStatus status = runtime_status();
   if (status.code != RuntimeStatus::Code::Usable) throw CudaError("CUDA is not usable: " + status.message);
-  ElasticityOptions eo;
-  eo.scheme = options.scheme;
-  eo.tol = options.tol;
-  eo.max_iter = options.max_iter;
-  eo.voxel_size = options.voxel_size;
+  const ElasticityOptions eo = detail::cell_options(options);
   const bool cubic = options.symmetry == CellSymmetry::Cubic;
-  BatchResult result;
-  const std::size_t n = static_cast<std::size_t>(count);
-  result.C.assign(n, Matrix6::Zero());
-  result.iterations.assign(n, 0);
-  result.converged.assign(n, 0);
-  result.invariant.assign(n, 0);
-  result.anisotropy.assign(n, 0.0);
+  BatchResult result = detail::empty_batch_result(count);
   if (count == 0) return result;
   auto workspace = cuda_detail::make_cell_workspace(shape, table, eo);
   for (std::int64_t c = 0; c < count; ++c) {

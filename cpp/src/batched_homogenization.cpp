@@ -57,6 +57,26 @@ double batch_memory_bytes(const Shape3& shape, ElasticityScheme scheme, int real
 
 namespace detail {
 
+BatchResult empty_batch_result(std::int64_t count) {
+  BatchResult result;
+  const std::size_t n = static_cast<std::size_t>(count);
+  result.C.assign(n, Matrix6::Zero());
+  result.iterations.assign(n, 0);
+  result.converged.assign(n, 0);
+  result.invariant.assign(n, 0);
+  result.anisotropy.assign(n, 0.0);
+  return result;
+}
+
+ElasticityOptions cell_options(const BatchOptions& options) {
+  ElasticityOptions eo;
+  eo.scheme = options.scheme;
+  eo.tol = options.tol;
+  eo.max_iter = options.max_iter;
+  eo.voxel_size = options.voxel_size;
+  return eo;
+}
+
 std::vector<int> batch_load_cases(bool cubic_shortcut) {
   if (cubic_shortcut) return {0, 3};
   return {0, 1, 2, 3, 4, 5};
@@ -72,12 +92,7 @@ std::vector<std::vector<std::uint64_t>> check_batch(const std::uint8_t* cells, s
   if (options.symmetry == CellSymmetry::Cubic && (shape.nx != shape.ny || shape.ny != shape.nz))
     throw std::invalid_argument("`symmetry` 'cubic' needs cube-shaped cells, got shape (" + std::to_string(shape.nx) +
                                 ", " + std::to_string(shape.ny) + ", " + std::to_string(shape.nz) + ")");
-  ElasticityOptions eo;
-  eo.scheme = options.scheme;
-  eo.tol = options.tol;
-  eo.max_iter = options.max_iter;
-  eo.voxel_size = options.voxel_size;
-  check_elasticity_arguments(shape, table, MacroLoading{}, eo);
+  check_elasticity_arguments(shape, table, MacroLoading{}, cell_options(options));
   std::vector<std::vector<std::uint64_t>> counts(static_cast<std::size_t>(count));
   for (std::int64_t c = 0; c < count; ++c) {
     const VolumeView<const std::uint8_t> view{cells + c * shape.size(), shape};
@@ -127,11 +142,7 @@ void solve_batch(const std::uint8_t* cells, std::int64_t count, const Shape3& sh
                  BatchResult& result) {
   const PaddedGrid g = padded_grid(shape.nx, shape.ny, shape.nz);
   const std::vector<MaterialEntry<T>> entries = material_entries<T>(table);
-  ElasticityOptions eo;
-  eo.scheme = options.scheme;
-  eo.tol = options.tol;
-  eo.max_iter = options.max_iter;
-  eo.voxel_size = options.voxel_size;
+  const ElasticityOptions eo = cell_options(options);
   T ih[3];
   for (int i = 0; i < 3; ++i) ih[i] = static_cast<T>(1.0 / options.voxel_size[i]);
   const bool cubic = options.symmetry == CellSymmetry::Cubic;
@@ -199,13 +210,7 @@ BatchResult homogenize_cells(const std::uint8_t* cells, std::int64_t count, cons
   const int threads = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(get_num_threads(), count)));
   const double needed = batch_memory_bytes(shape, options.scheme, sizeof(T), threads);
   detail::require_memory(needed, detail::available_host_memory(), "host");
-  BatchResult result;
-  const std::size_t n = static_cast<std::size_t>(count);
-  result.C.assign(n, Matrix6::Zero());
-  result.iterations.assign(n, 0);
-  result.converged.assign(n, 0);
-  result.invariant.assign(n, 0);
-  result.anisotropy.assign(n, 0.0);
+  BatchResult result = detail::empty_batch_result(count);
   if (options.scheme == ElasticityScheme::HexFull)
     detail::solve_batch<T, true>(cells, count, shape, table, options, counts, result);
   else

@@ -73,6 +73,10 @@ BatchResult homogenize_cells(const std::uint8_t* cells, std::int64_t count, cons
 }  // namespace cuda
 
 namespace detail {
+/// A result for `count` cells, every entry zero (filled cell by cell).
+BatchResult empty_batch_result(std::int64_t count);
+/// The single-cell solver options of a batch (scheme, tol, max_iter, voxel size).
+ElasticityOptions cell_options(const BatchOptions& options);
 /// Load cases of a batch cell: the six unit strains, or (invariant cubic cell) xx and yz.
 std::vector<int> batch_load_cases(bool cubic_shortcut);
 /// Checks of homogenize_cells' arguments shared by both backends; returns the voxel counts per
