@@ -266,7 +266,9 @@ class CudaOps {
         nb_modes_(row_blocks(g.nx * g.ny)) {
     fft_.set_work_area(work_.get());
     const std::int64_t n = g.voxels();
-    VOXTWIN_CUDA_CHECK(cudaMemcpy(labels_.get(), index.data, static_cast<std::size_t>(n) * sizeof(L), cudaMemcpyHostToDevice));
+    if (index.data)  // a batch workspace uploads each cell's labels in reset()
+      VOXTWIN_CUDA_CHECK(
+          cudaMemcpy(labels_.get(), index.data, static_cast<std::size_t>(n) * sizeof(L), cudaMemcpyHostToDevice));
     VOXTWIN_CUDA_CHECK(cudaMemcpy(entries_.get(), entries.data(), entries.size() * sizeof(MaterialEntry<float>),
                                   cudaMemcpyHostToDevice));
     std::vector<AxisMode<float>> modes;
@@ -294,6 +296,22 @@ class CudaOps {
     sp_.mx = axes_.get();
     sp_.my = axes_.get() + g.nx;
     sp_.mz = axes_.get() + g.nx + g.ny;
+  }
+
+  /// Starts over on another cell of the same grid (batched homogenization): uploads its labels,
+  /// sets the reference medium C0 and zeroes the CG vectors; plans, work area and buffers stay.
+  void reset(const L* labels_host, const Matrix6& C0) {
+    VOXTWIN_CUDA_CHECK(cudaMemcpy(labels_.get(), labels_host, static_cast<std::size_t>(g_.voxels()) * sizeof(L),
+                                  cudaMemcpyHostToDevice));
+    for (DeviceBuffer<float>* b : {&x_, &r_, &p_, &q_})
+      if (b->size()) VOXTWIN_CUDA_CHECK(cudaMemset(b->get(), 0, b->size() * sizeof(float)));
+    for (int i = 0; i < 36; ++i) sp_.C0[i] = static_cast<float>(C0(i / 6, i % 6));
+    double lambda = 0, mu = 0;
+    sp_.isotropic = detail::isotropic_parameters(C0, lambda, mu);
+    sp_.lambda0 = static_cast<float>(lambda);
+    sp_.mu0 = static_cast<float>(mu);
+    for (int i = 0; i < 6; ++i) recurrent_stress_[i] = last_p_stress_[i] = 0;
+    last_p_stress_valid_ = false;
   }
 
   double apply(bool with_p, const double E[6], double dT, double* sigma_sum) {
@@ -435,7 +453,54 @@ ElasticityResult run_cg(const VolumeView<const L>& index, const MaterialTable& t
   return result;
 }
 
+/// One device workspace (plans, CG vectors, labels) for many cells of one grid, solved in turn.
+template <bool Full>
+class CudaCellWorkspace final : public CellWorkspace {
+ public:
+  CudaCellWorkspace(const Shape3& shape, const MaterialTable& table, const ElasticityOptions& options)
+      : g_(detail::padded_grid(shape.nx, shape.ny, shape.nz)),
+        entries_(detail::material_entries<float>(table)),
+        options_(options),
+        fft_(g_),
+        needed_(check_memory()),
+        ops_(g_, VolumeView<const std::uint8_t>{nullptr, shape}, entries_, table.C.empty() ? Matrix6::Identity() : table.C[0],
+             options, fft_, false) {}
+
+  ElasticityResult solve(const std::uint8_t* labels, const Matrix6& C0, const MacroLoading& loading) override {
+    ops_.reset(labels, C0);
+    ElasticityResult r =
+        detail::mixed_pcg(ops_, detail::mixed_control(loading, C0), loading, options_, static_cast<double>(g_.voxels()));
+    VOXTWIN_CUDA_CHECK(cudaDeviceSynchronize());
+    r.reference_C = C0;
+    r.memory_bytes = needed_;
+    return r;
+  }
+  double memory_bytes() const override { return needed_; }
+
+ private:
+  double check_memory() {
+    const double needed = device_bytes_without_fft(g_, 1, entries_.size(), false, Full) + static_cast<double>(fft_.work_bytes());
+    std::size_t free_bytes = 0, total_bytes = 0;
+    VOXTWIN_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+    detail::require_memory(with_headroom(needed), static_cast<double>(free_bytes), "GPU");
+    return needed;
+  }
+
+  PaddedGrid g_;
+  std::vector<MaterialEntry<float>> entries_;
+  ElasticityOptions options_;
+  CufftR2C fft_;
+  double needed_;
+  CudaOps<std::uint8_t, Full> ops_;
+};
+
 }  // namespace
+
+std::unique_ptr<CellWorkspace> make_cell_workspace(const Shape3& shape, const MaterialTable& table,
+                                                   const ElasticityOptions& options) {
+  if (options.scheme == ElasticityScheme::HexFull) return std::make_unique<CudaCellWorkspace<true>>(shape, table, options);
+  return std::make_unique<CudaCellWorkspace<false>>(shape, table, options);
+}
 
 double cg_device_bytes(const Shape3& shape, int index_bytes, bool full_integration, bool with_fields,
                        bool with_fft_work) {

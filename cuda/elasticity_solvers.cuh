@@ -2,6 +2,7 @@
 // The CUDA scheme behind voxtwin::cuda::solve_elasticity (cuda/elasticity.cu dispatches to it);
 // twin of cpp/src/elasticity_solvers.hpp.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "voxtwin/elasticity.hpp"
@@ -15,6 +16,17 @@ namespace voxtwin::cuda_detail {
 template <class L>
 ElasticityResult hex_cg_solve(const VolumeView<const L>& index, const MaterialTable& table, const MacroLoading& loading,
                               const ElasticityOptions& options, const std::vector<std::uint64_t>& counts, float* u);
+
+/// A device workspace for many cells of one grid (batched homogenization): cuFFT plans, CG vectors
+/// and the label buffer made once; solve() uploads a cell's labels and runs one load case.
+class CellWorkspace {
+ public:
+  virtual ~CellWorkspace() = default;
+  virtual ElasticityResult solve(const std::uint8_t* labels, const Matrix6& C0, const MacroLoading& loading) = 0;
+  virtual double memory_bytes() const = 0;
+};
+std::unique_ptr<CellWorkspace> make_cell_workspace(const Shape3& shape, const MaterialTable& table,
+                                                   const ElasticityOptions& options);
 
 /// Device bytes of hex_cg_solve (cuFFT work area from cufftGetSizeMany64 unless `with_fft_work`
 /// is false: a lower bound that cannot fail); x is kept with fields.

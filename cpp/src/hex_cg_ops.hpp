@@ -2,6 +2,7 @@
 // The CPU side of detail::mixed_pcg (cpp/include/voxtwin/detail/mixed_pcg.hpp): the vector
 // operations of the hexahedral CG schemes on the owned planes of a padded grid, shared by the
 // serial solver (every plane, FFTW preconditioner) and the distributed one (a slab, FFTW-MPI).
+#include <algorithm>
 #include <functional>
 #include <utility>
 
@@ -88,6 +89,14 @@ class CpuOps {
     op_.apply(x_.get(), Et, static_cast<T>(dT), q_.get(), sigma_sum, nullptr);
     negate_into_residual();
   }
+  /// Starts over on another index volume of the same grid (batched small cells): x = 0 (CG starts
+  /// from a zero fluctuation), the operator reads `labels`; r, p, q are overwritten by mixed_pcg.
+  void reset(const L* labels) {
+    std::fill(x_.get(), x_.get() + 3 * g_.component(), T(0));
+    op_.set_labels(labels);
+  }
+  /// The preconditioner (batched cells set a new reference medium on it).
+  Precond& preconditioner() { return precond_; }
   /// The solution x as a compact [c][x][y][z] array of the owned planes.
   void copy_solution(T* out) const { padded_to_compact(x_.get(), 3, g_, threads_, out, range_.begin, range_.end); }
   /// The solution x in the padded layout (ghost planes current after stress_sum).

@@ -67,6 +67,9 @@ class HexOperator {
     }
   }
 
+  /// Points the operator at another index volume of the same grid (batched small cells reuse it).
+  void set_labels(const L* labels) { labels_ = labels; }
+
   /// q = sum_e B_e^T sigma_e with sigma_e = C_e (B pu + E) - dT beta_e (pu may be null: zero).
   /// Optionally the sum of sigma_e over all voxels and the dot product pu . q.
   void apply(const T* pu, const T E[6], T dT, T* q, double sigma_sum[6], double* dot) {

@@ -54,6 +54,7 @@ from .phases import phase_counts, phase_fractions
 from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
 from . import gcode
 from .simulate import Homogenization, Solution, homogenize, solve
+from .simulate_batch import CellBatch, homogenize_cells
 from . import simulate_mpi  # zarr stores slab by slab under mpirun (imports no MPI by itself)
 from . import pipeline
 from . import metrics, stochastic
@@ -88,6 +89,8 @@ __all__ = [
     "get_cmake_dir",
     "get_num_threads",
     "set_num_threads",
+    "homogenize_cells",
+    "CellBatch",
     "Material",
     "Isotropic",
     "TransverselyIsotropic",

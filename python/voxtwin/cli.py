@@ -479,6 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_stochastic(sub)
     from .growth.command import add_parser as _add_grow
     _add_grow(sub)
+    from .design.command import register as register_design
+    register_design(sub)
     for sub_parser in sub.choices.values():  # so that main() can show a subcommand's own usage
         sub_parser.set_defaults(parser=sub_parser)
     return parser

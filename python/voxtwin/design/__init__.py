@@ -3,8 +3,25 @@
 ``fit_surrogate`` grows specimens of frequency combinations ξ (``voxtwin.growth``), homogenizes
 them with the FFT solver and fits ξ → C; ``GrowthSurrogate.design`` inverts it per region for a
 graded target stiffness (seed 002).
+
+Inverse design by guided diffusion (seed 004): ``dataset`` builds and labels cubic cells (batched
+solver, ``voxtwin.homogenize_cells``), ``StiffnessDiffusion`` learns cells conditioned on C11, C12,
+C44 and the volume fraction, ``select`` homogenizes generated candidates, drops disconnected ones
+and keeps the best, ``refine`` runs one generate–filter–retrain round; ``errors`` gives seed 004's
+eq. 18 and the relative error per constant, ``nearest_neighbour`` the retrieval control. torch is
+imported only when a diffusion model is built or trained.
 """
 
+from .cell_dataset import CONSTANTS, CellDataset, dataset, default_materials, excursion_octants, label
+from .cubic import cubic_cell, is_connected, octant, permutation_average
+from .diffusion import CONDITIONS, DiffusionConfig, StiffnessDiffusion
 from .growth_surrogate import GrowthDesign, GrowthSurrogate, fit_surrogate, sample_simplex
+from .selection import Errors, Selection, errors, nearest_neighbour, refine, select
 
-__all__ = ["GrowthDesign", "GrowthSurrogate", "fit_surrogate", "sample_simplex"]
+__all__ = [
+    "GrowthDesign", "GrowthSurrogate", "fit_surrogate", "sample_simplex",
+    "CONSTANTS", "CONDITIONS", "CellDataset", "dataset", "label", "default_materials", "excursion_octants",
+    "cubic_cell", "is_connected", "octant", "permutation_average",
+    "DiffusionConfig", "StiffnessDiffusion",
+    "Errors", "Selection", "errors", "select", "nearest_neighbour", "refine",
+]

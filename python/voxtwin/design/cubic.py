@@ -1,0 +1,73 @@
+"""Cubic-symmetric cells from their corner octant, and the connectivity filter of seed 004.
+
+A cell of ``n = 2m`` voxels per axis with the symmetry of the cube (the 48 signed permutations of
+the axes) is fixed by its corner octant ``[0, m)³`` when that octant is itself symmetric under the
+six permutations of the axes: the cell is the octant mirrored across the mid-planes,
+``cell[x] = octant[x]`` for ``x < m`` and ``octant[n − 1 − x]`` beyond (seed 004 stores 1/8 of each
+cell the same way). Such a cell maps onto itself under the mirror ``x → n − 1 − x`` and the axis
+swaps, so :func:`voxtwin.homogenize_cells` with ``symmetry="cubic"`` solves it with two load cases.
+
+Connectivity (seed 004's filter of unreliable generations): the solid is one periodic cluster of
+face-connected voxels (:func:`voxtwin.metrics.cluster_count`) that reaches every face of the cell,
+so it carries load across the periodic boundary.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..metrics import cluster_count
+
+__all__ = ["permutation_average", "cubic_cell", "octant", "is_connected"]
+
+_PERMUTATIONS = ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0))
+
+
+def permutation_average(a: np.ndarray) -> np.ndarray:
+    """Mean of ``a`` (float [..., m, m, m]) over the six permutations of its last three axes."""
+    a = np.asarray(a)
+    lead = tuple(range(a.ndim - 3))
+    out = np.zeros(a.shape, dtype=np.float64)
+    for p in _PERMUTATIONS:
+        out += np.transpose(a, lead + tuple(a.ndim - 3 + i for i in p))
+    return out / 6.0
+
+
+def cubic_cell(octants: np.ndarray) -> np.ndarray:
+    """Full cells [..., 2m, 2m, 2m] from corner octants [..., m, m, m] by mirroring across the
+    mid-planes. The octants must be symmetric under axis permutations for the cell to be cubic
+    (ValueError otherwise)."""
+    o = np.asarray(octants)
+    if o.ndim < 3 or not o.shape[-1] == o.shape[-2] == o.shape[-3]:
+        raise ValueError(f"`octants` must end in three equal axes [..., m, m, m], got shape {o.shape}")
+    lead = tuple(range(o.ndim - 3))
+    for p in _PERMUTATIONS[1:]:
+        if not np.array_equal(o, np.transpose(o, lead + tuple(o.ndim - 3 + i for i in p))):
+            raise ValueError("`octants` must be symmetric under permutations of the axes (see permutation_average)")
+    for axis in range(o.ndim - 3, o.ndim):
+        o = np.concatenate([o, np.flip(o, axis=axis)], axis=axis)
+    return np.ascontiguousarray(o)
+
+
+def octant(cells: np.ndarray) -> np.ndarray:
+    """Corner octants [..., m, m, m] of cells [..., 2m, 2m, 2m]."""
+    c = np.asarray(cells)
+    n = c.shape[-1]
+    if c.ndim < 3 or not c.shape[-1] == c.shape[-2] == c.shape[-3] or n % 2:
+        raise ValueError(f"`cells` must end in three equal even axes [..., n, n, n], got shape {c.shape}")
+    m = n // 2
+    return np.ascontiguousarray(c[..., :m, :m, :m])
+
+
+def is_connected(cells: np.ndarray, solid: int = 1) -> np.ndarray:
+    """Per cell (uint8 [count, n, n, n] or one [n, n, n]): the ``solid`` phase is a single periodic
+    face-connected cluster that touches all six faces (bool array, or a bool for one cell)."""
+    c = np.asarray(cells)
+    one = c.ndim == 3
+    c = c[None] if one else c
+    out = np.zeros(len(c), dtype=bool)
+    for i, cell in enumerate(c):
+        mask = cell == solid
+        faces = all(mask.take(0, axis=a).any() and mask.take(-1, axis=a).any() for a in range(3))
+        out[i] = faces and cluster_count(np.ascontiguousarray(cell), phase=solid, periodic=True, connectivity=1) == 1
+    return bool(out[0]) if one else out
