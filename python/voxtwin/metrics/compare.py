@@ -16,7 +16,7 @@ from .lineal_path import lineal_path
 from .topology import topology
 from .two_point import two_point
 
-__all__ = ["MetricComparison", "compare", "profile_error", "s2_similarity", "METRICS"]
+__all__ = ["MetricComparison", "compare", "profile_error", "s2_error", "s2_similarity", "METRICS"]
 
 METRICS = ("two_point", "lineal_path", "chords", "topology")
 
@@ -118,6 +118,19 @@ def _relative(ref: float, other: float) -> float:
     return abs(other - ref) / abs(ref)
 
 
+def s2_error(a: np.ndarray, b: np.ndarray, voxel_size: float = 1.0, phase: int = 1, *,
+             periodic: bool = False) -> float:
+    """Mean over the axes of the relative L2 error of ``b``'s S2 against ``a``'s (0 when equal).
+
+    ``a`` and ``b``: uint8 labels of the same dimensionality (3D, or 2D images); shapes may differ
+    (profiles are compared over their common distances)."""
+    if np.ndim(a) != np.ndim(b):
+        raise ValueError(f"`a` and `b` must both be 2D or both 3D, got shapes {np.shape(a)} and {np.shape(b)}")
+    pa = two_point(a, phase, voxel_size, periodic, radial=False)
+    pb = two_point(b, phase, voxel_size, periodic, radial=False)
+    return float(np.mean([profile_error(pa.axes[k], pb.axes[k]) for k in pa.axes]))
+
+
 def s2_similarity(a: np.ndarray, b: np.ndarray, voxel_size: float = 1.0, phase: int = 1, *,
                   periodic: bool = False, scale: float = 1.0) -> float:
     """S2 term for the similarity index: 1 - mean per-axis relative L2 error of S2, clipped to [0, 1].
@@ -126,7 +139,5 @@ def s2_similarity(a: np.ndarray, b: np.ndarray, voxel_size: float = 1.0, phase: 
     scores 0). Used by :func:`voxtwin.closed_loop` through ``target_labels``.
     """
     s = _validate.positive("scale", scale)
-    pa = two_point(a, phase, voxel_size, periodic, radial=False)
-    pb = two_point(b, phase, voxel_size, periodic, radial=False)
-    err = float(np.mean([profile_error(pa.axes[k], pb.axes[k]) for k in pa.axes]))
+    err = s2_error(a, b, voxel_size, phase, periodic=periodic)
     return float(np.clip(1.0 - err / s, 0.0, 1.0))
