@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import _backend, _validate
 from ..errors import BackendUnavailableError
-from .excursion import chi2_s2, chi2_threshold, gaussian_s2, gaussian_threshold, squared_exponential
+from .excursion import band_s2, chi2_s2, chi2_threshold, gaussian_s2, gaussian_threshold, squared_exponential
 from .fields import chi2_field, gaussian_field
 
 __all__ = ["ExcursionModel", "ThreePhaseModel", "FIELDS"]
@@ -165,6 +165,7 @@ class ThreePhaseModel:
     correlation_lengths: tuple[float, float, float]
     second_lengths: tuple[float, float, float] | None = None
     labels: tuple[int, int, int] = (0, 1, 2)
+    info: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         _validate.choice("kind", self.kind, ("two_thresholds", "two_fields"))
@@ -176,6 +177,44 @@ class ThreePhaseModel:
             if self.second_lengths is None:
                 raise ValueError("kind='two_fields' needs `second_lengths` (µm, x/y/z) of the second field")
             object.__setattr__(self, "second_lengths", _lengths_um(self.second_lengths))
+
+    @property
+    def volume_fractions(self) -> tuple[float, float, float]:
+        """Fractions of labels[0], labels[1], labels[2]."""
+        f1, f2 = self.fractions
+        return (1.0 - f1 - f2, f1, f2)
+
+    def s2(self, distance: np.ndarray, axis: str, index: int) -> np.ndarray:
+        """Closed-form S2 of phase ``labels[index]`` at ``distance`` (µm) along ``axis``.
+
+        two_thresholds: bands of one field (bivariate normal, :func:`.excursion.band_s2`);
+        two_fields: products of the independent fields' terms, e.g. labels[1] = {Z1 <= u1} and
+        {Z2 > u2}: S2 = P(both Z1 <= u1) P(both Z2 > u2).
+        """
+        i = "xyz".index(_validate.choice("axis", axis, ("x", "y", "z")))
+        k = _validate.integer("index", index, minimum=0)
+        if k > 2:
+            raise ValueError(f"`index` picks one of the three labels (0, 1, 2), got index={index!r}")
+        d = np.asarray(distance, dtype=np.float64)
+        rho1 = squared_exponential(d, self.correlation_lengths[i])
+        f1, f2 = self.fractions
+        if self.kind == "two_thresholds":
+            u1, u2 = gaussian_threshold(f1 + f2), gaussian_threshold(f2)
+            lower, upper = ((-np.inf, u1), (u1, u2), (u2, np.inf))[k]
+            return band_s2(rho1, lower, upper)
+        assert self.second_lengths is not None
+        rho2 = squared_exponential(d, self.second_lengths[i])
+        if k == 2:
+            return gaussian_s2(rho1, f2)
+        rest = gaussian_s2(rho1, 1.0 - f2)              # both points outside labels[2]
+        q = f1 / (1.0 - f2)                              # fraction of labels[1] among them
+        return rest * gaussian_s2(rho2, q if k == 1 else 1.0 - q)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready parameters."""
+        d = asdict(self)
+        d["info"] = {k: v for k, v in self.info.items() if isinstance(v, (int, float, str, list, dict))}
+        return d
 
     def sample(self, shape: Sequence[int], voxel_size: float, seed: int, device: str = "auto") -> np.ndarray:
         """uint8 labels ``[x, y, z]`` on a periodic grid of ``voxel_size`` µm."""
