@@ -249,6 +249,20 @@ def test_bad_input_is_named() -> None:
         metrics.compare(vol, vol, metrics=("s3",))
 
 
+def test_radial_grid_is_checked_against_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voxtwin import _limits
+    from voxtwin.metrics.two_point import radial_grid_bytes
+
+    vol = np.zeros((10, 12, 7), np.uint8)
+    # zero-padded: 20 x 24 x (2 * (14 // 2 + 1)) float64 = 61440 bytes, plus per-thread rows
+    assert radial_grid_bytes(vol.shape, [False] * 3, cross=False) - 61440 < 61440
+    assert radial_grid_bytes(vol.shape, [True] * 3, cross=True) >= 2 * 10 * 12 * 8 * 8
+    monkeypatch.setattr(_limits, "available_memory", lambda: 50_000)
+    with pytest.raises(vt.InsufficientMemoryError, match="radial S2.*radial=False"):
+        metrics.two_point(vol, periodic=False)
+    assert metrics.two_point(vol, periodic=False, radial=False).radial is None   # per-axis needs a few lines
+
+
 def test_thread_count_does_not_change_results(rng: np.random.Generator) -> None:
     vol = (rng.random((30, 20, 24)) < 0.4).astype(np.uint8)
     before = vt.get_num_threads()
