@@ -11,4 +11,5 @@ PYBIND11_MODULE(_cuda, m) {
   voxtwin::bind::bind_cuda_elasticity(m);
   voxtwin::bind::bind_cuda_composite_voxels(m);
   voxtwin::bind::bind_cuda_two_point(m);
+  voxtwin::bind::bind_cuda_gaussian_field(m);
 }

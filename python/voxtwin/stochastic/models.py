@@ -17,7 +17,6 @@ from typing import Any, Literal
 import numpy as np
 
 from .. import _backend, _validate
-from ..errors import BackendUnavailableError
 from .excursion import band_s2, chi2_s2, chi2_threshold, gaussian_s2, gaussian_threshold, squared_exponential
 from .fields import chi2_field, gaussian_field
 
@@ -26,10 +25,9 @@ __all__ = ["ExcursionModel", "ThreePhaseModel", "FIELDS"]
 FIELDS = ("gaussian", "chi2")
 
 
-def _cpu_only(device: str) -> None:
-    # The field synthesis has no CUDA kernel: "auto" runs on the CPU, "cuda" says so.
-    if _backend.resolve_device(device) == "cuda" and device == "cuda":
-        raise BackendUnavailableError("random-field sampling runs on the CPU only; use device='cpu' or 'auto'")
+def _device(device: str) -> str:
+    # the CPU and CUDA field samplers give the same bytes: "auto" takes the GPU when there is one
+    return _backend.resolve_device(device)
 
 
 def _shape(shape: Sequence[int]) -> tuple[int, int, int]:
@@ -94,11 +92,11 @@ class ExcursionModel:
         return chi2_s2(rho, self.volume_fraction, self.k)
 
     def _field(self, shape: tuple[int, int, int], voxel_size: float, seed: int,
-               planes: tuple[int, int] | None) -> np.ndarray:
+               planes: tuple[int, int] | None, device: str = "cpu") -> np.ndarray:
         lengths = [v / voxel_size for v in self.correlation_lengths]
         if self.field == "gaussian":
-            return gaussian_field(shape, lengths, seed, planes=planes)
-        return chi2_field(shape, lengths, self.k, seed, planes=planes)
+            return gaussian_field(shape, lengths, seed, planes=planes, device=device)
+        return chi2_field(shape, lengths, self.k, seed, planes=planes, device=device)
 
     def _labels(self, values: np.ndarray) -> np.ndarray:
         inside = values > np.float32(self.threshold) if self.field == "gaussian" else values <= np.float32(self.threshold)
@@ -108,12 +106,12 @@ class ExcursionModel:
                planes: tuple[int, int] | None = None) -> np.ndarray:
         """uint8 labels ``[x, y, z]`` (a 2D ``shape`` gives a 2D image) on a periodic grid of
         ``voxel_size`` µm; ``planes=(x0, x1)`` returns only those x-planes, byte-identical to the
-        same planes of the whole sample."""
+        same planes of the whole sample; ``device`` "auto", "cpu" or "cuda" (the same bytes)."""
         two_d = isinstance(shape, (tuple, list)) and len(shape) == 2
         s = _shape(shape)
         size = _validate.positive("voxel_size", voxel_size, "µm")
-        _cpu_only(device)
-        out = self._labels(self._field(s, size, _validate.seed(seed), planes))
+        dev = _device(device)
+        out = self._labels(self._field(s, size, _validate.seed(seed), planes, dev))
         return out[:, :, 0] if two_d else out
 
     def to_zarr(self, path: str | Path, shape: Sequence[int], voxel_size: float, seed: int, *,
@@ -217,20 +215,21 @@ class ThreePhaseModel:
         return d
 
     def sample(self, shape: Sequence[int], voxel_size: float, seed: int, device: str = "auto") -> np.ndarray:
-        """uint8 labels ``[x, y, z]`` on a periodic grid of ``voxel_size`` µm."""
+        """uint8 labels ``[x, y, z]`` on a periodic grid of ``voxel_size`` µm; ``device`` "auto",
+        "cpu" or "cuda" (the same bytes)."""
         s = _shape(shape)
         size = _validate.positive("voxel_size", voxel_size, "µm")
         sd = _validate.seed(seed)
-        _cpu_only(device)
+        dev = _device(device)
         f1, f2 = self.fractions
         l0, l1, l2 = (np.uint8(v) for v in self.labels)
-        z1 = gaussian_field(s, [v / size for v in self.correlation_lengths], sd, stream=0)
+        z1 = gaussian_field(s, [v / size for v in self.correlation_lengths], sd, stream=0, device=dev)
         if self.kind == "two_thresholds":
             u1, u2 = gaussian_threshold(f1 + f2), gaussian_threshold(f2)
             out = np.where(z1 > np.float32(u2), l2, np.where(z1 > np.float32(u1), l1, l0))
         else:
             assert self.second_lengths is not None
-            z2 = gaussian_field(s, [v / size for v in self.second_lengths], sd, stream=1)
+            z2 = gaussian_field(s, [v / size for v in self.second_lengths], sd, stream=1, device=dev)
             # labels[1] takes fraction f1 of all voxels from the (1 - f2) not in labels[2]
             u1, u2 = gaussian_threshold(f2), gaussian_threshold(f1 / (1.0 - f2))
             out = np.where(z1 > np.float32(u1), l2, np.where(z2 > np.float32(u2), l1, l0))
