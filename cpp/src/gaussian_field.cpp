@@ -72,19 +72,18 @@ double white_noise(std::uint64_t seed, std::uint64_t stream, std::uint64_t index
   return static_cast<double>(detail::noise_at(detail::noise_key(seed, stream), index));
 }
 
-// k(j)^2 ~ exp(-2 j^2 / l^2) is below exp(-18) beyond 3 l: the covariance is unchanged to 1e-7.
-std::int64_t gaussian_kernel_radius(double l) { return l <= 0 ? 0 : static_cast<std::int64_t>(std::ceil(3.0 * l)); }
+std::int64_t gaussian_kernel_radius(double l) { return static_cast<std::int64_t>(gaussian_kernel(l).size()) - 1; }
 
 std::vector<float> gaussian_kernel(double l) {
   if (!(l >= 0) || !std::isfinite(l))
     throw std::invalid_argument("correlation length must be finite and >= 0 voxels, got " + std::to_string(l));
-  const std::int64_t R = gaussian_kernel_radius(l);
-  if (R == 0) return {1.0f};
-  // Square root of the sampled covariance through its spectrum on a period M >> R (so the
+  if (l == 0) return {1.0f};
+  // Square root of the sampled covariance through its spectrum on a period M >> l (so the
   // periodization adds nothing): S(k) = sum_d rho(d) cos(2 pi k d / M) >= 0, h = IDFT(sqrt S).
+  const std::int64_t reach = static_cast<std::int64_t>(std::ceil(3.0 * l));
   std::int64_t M = 64;
-  while (M < 8 * (R + 1)) M *= 2;
-  std::vector<double> cosine(M), rho(M, 0.0), spec(M);
+  while (M < 16 * (reach + 1)) M *= 2;
+  std::vector<double> cosine(M), rho(M, 0.0), spec(M), h(M / 2);
   for (std::int64_t i = 0; i < M; ++i) cosine[i] = std::cos(kTwoPi * static_cast<double>(i) / static_cast<double>(M));
   for (std::int64_t d = -M / 2; d < M / 2; ++d)
     rho[detail::wrap_index(d, M)] += std::exp(-0.5 * static_cast<double>(d * d) / (l * l));
@@ -93,14 +92,25 @@ std::vector<float> gaussian_kernel(double l) {
     for (std::int64_t d = 0; d < M; ++d) sum += rho[d] * cosine[(k * d) % M];
     spec[k] = std::sqrt(std::max(sum, 0.0));  // tiny negative round-off of a positive-definite covariance
   }
-  std::vector<double> h(R + 1);
-  double norm = 0.0;
-  for (std::int64_t j = 0; j <= R; ++j) {
+  double total = 0.0;
+  for (std::int64_t j = 0; j < M / 2; ++j) {
     double sum = 0.0;
     for (std::int64_t k = 0; k < M; ++k) sum += spec[k] * cosine[(k * j) % M];
     h[j] = sum / static_cast<double>(M);
-    norm += (j == 0 ? 1.0 : 2.0) * h[j] * h[j];
+    total += (j == 0 ? 1.0 : 2.0) * h[j] * h[j];
   }
+  // radius: at least 3 l, and until the left-out tail holds < 1e-8 of the variance (as the taps
+  // beyond 3 l of a wide Gaussian kernel do; float32 fields resolve 6e-8; small l:
+  // the square root of an aliased spectrum decays more slowly than the Gaussian)
+  std::int64_t R = std::min(reach, M / 2 - 1);
+  double tail = 0.0;
+  for (std::int64_t j = M / 2 - 1; j > R; --j) tail += 2.0 * h[j] * h[j];
+  while (R < M / 2 - 1 && tail > 1e-8 * total) {
+    ++R;
+    tail -= 2.0 * h[R] * h[R];
+  }
+  double norm = 0.0;
+  for (std::int64_t j = 0; j <= R; ++j) norm += (j == 0 ? 1.0 : 2.0) * h[j] * h[j];
   std::vector<float> out(R + 1);
   for (std::int64_t j = 0; j <= R; ++j) out[j] = static_cast<float>(h[j] / std::sqrt(norm));
   return out;

@@ -6,7 +6,7 @@
 //  - white noise is a counter-based function of (seed, stream, global voxel index): no RNG state;
 //  - the noise is convolved separably along x, y and z in real space (periodic: indices wrap) with
 //    the square-root kernel of the sampled covariance per axis (gaussian_kernel: exact on the
-//    integer lattice up to the truncation at |j| <= R = ceil(3 l), a 1e-8 share of the variance);
+//    integer lattice up to the truncation at |j| <= R >= ceil(3 l), a < 1e-8 share of the variance);
 //    each plane reads only the 2R + 1 noise planes around it, in a fixed order;
 //  - float arithmetic in a fixed order with no fused multiply-add, and log / sin / cos as shared
 //    polynomials (detail/gaussian_noise.hpp), so a plane's bytes depend only on its global index.
@@ -25,7 +25,8 @@ struct GaussianFieldSpec {
   std::uint64_t stream = 0;                 ///< independent fields of one seed (chi^2 components, ...)
 };
 
-/// Radius R (voxels) of the kernel for correlation length `l` (voxels).
+/// Radius R (voxels) of the kernel for correlation length `l` (voxels): at least 3 l, more where
+/// the tail would hold more than 1e-8 of the variance.
 std::int64_t gaussian_kernel_radius(double l);
 
 /// Weights k[0..R] of the symmetric square-root kernel (k[j] at offsets +-j) for correlation
