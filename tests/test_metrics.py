@@ -209,6 +209,8 @@ def test_compare_errors_per_metric_and_axis(rng: np.random.Generator) -> None:
     assert diff.errors["two_point"]["z"] == pytest.approx(0.0, abs=EXACT)
     assert diff.errors["two_point"]["radial"] == pytest.approx(0.0, abs=EXACT)  # blind to the turn
     assert diff.errors["chords"]["z"] == pytest.approx(0.0, abs=EXACT)
+    assert diff.errors["cluster_function"]["x"] > 0.3 and diff.errors["cluster_function"]["y"] > 0.3
+    assert diff.errors["cluster_function"]["z"] == pytest.approx(0.0, abs=EXACT)
     assert metrics.s2_similarity(a, a) == 1.0
     assert metrics.s2_similarity(a, b) < 0.8
     assert {r["metric"] for r in diff.rows()} == set(metrics.METRICS)

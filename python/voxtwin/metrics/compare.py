@@ -12,13 +12,14 @@ from .. import _validate
 from .._plot import pyplot
 from ._profile import AxisProfiles
 from .chords import chords
+from .cluster_function import cluster_function
 from .lineal_path import lineal_path
 from .topology import topology
 from .two_point import two_point
 
 __all__ = ["MetricComparison", "compare", "profile_error", "s2_error", "s2_similarity", "METRICS"]
 
-METRICS = ("two_point", "lineal_path", "chords", "topology")
+METRICS = ("two_point", "lineal_path", "chords", "cluster_function", "topology")
 
 
 def profile_error(p: np.ndarray, q: np.ndarray) -> float:
@@ -33,8 +34,8 @@ def profile_error(p: np.ndarray, q: np.ndarray) -> float:
 class MetricComparison:
     """Per-metric, per-axis errors of ``b`` against the reference ``a``.
 
-    ``errors[metric][axis]``: relative L2 error of the profile (two_point, lineal_path: also
-    "radial"), total-variation distance of the chord-length pdfs, relative error of the Euler and
+    ``errors[metric][axis]``: relative L2 error of the profile (two_point, lineal_path,
+    cluster_function; two_point also "radial"), total-variation distance of the chord-length pdfs, relative error of the Euler and
     cluster densities (topology: keys "euler", "clusters"). ``a`` and ``b`` keep the computed
     descriptors for plotting.
     """
@@ -77,7 +78,7 @@ def compare(a: np.ndarray, b: np.ndarray, voxel_size: float = 1.0, phase: int = 
     voxel_size:
         µm per voxel of both.
     metrics:
-        Any of "two_point", "lineal_path", "chords", "topology".
+        Any of "two_point", "lineal_path", "chords", "cluster_function", "topology".
     periodic:
         Boundary handling of every descriptor (False for scans).
     """
@@ -98,6 +99,8 @@ def compare(a: np.ndarray, b: np.ndarray, voxel_size: float = 1.0, phase: int = 
             pa, pb = (two_point(v, phase, voxel_size, periodic, plane=plane) for v in (a, b))
         elif m == "lineal_path":
             pa, pb = (lineal_path(v, phase, voxel_size, periodic, plane=plane) for v in (a, b))
+        elif m == "cluster_function":
+            pa, pb = (cluster_function(v, phase, voxel_size, periodic, plane=plane) for v in (a, b))
         else:
             pa, pb = (chords(v, phase, voxel_size, periodic, plane=plane) for v in (a, b))
         da[m], db[m] = pa, pb
