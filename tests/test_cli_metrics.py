@@ -20,6 +20,11 @@ def test_metrics_command_writes_csv_json_and_plot(tmp_path, capsys) -> None:
     assert summary["topology"]["euler"] == metrics.euler_characteristic(vol)
     assert (out / "chords.csv").read_text().startswith("distance_um,x,y,z")
     assert (out / "metrics.png").stat().st_size > 0
+    c2 = tmp_path / "c2"
+    assert cli.main(["metrics", str(tmp_path / "vol.npy"), "--metrics", "cluster_function", "--periodic",
+                     "--out", str(c2)]) == 0
+    np.testing.assert_allclose(json.loads((c2 / "metrics.json").read_text())["cluster_function"]["y"],
+                               metrics.cluster_function(vol, voxel_size=2.0).y)
     assert cli.main(["metrics", str(tmp_path / "vol.npy"), "--metrics", "s3"]) != 0
     assert "--metrics" in capsys.readouterr().err
 

@@ -209,6 +209,8 @@ def test_compare_errors_per_metric_and_axis(rng: np.random.Generator) -> None:
     assert diff.errors["two_point"]["z"] == pytest.approx(0.0, abs=EXACT)
     assert diff.errors["two_point"]["radial"] == pytest.approx(0.0, abs=EXACT)  # blind to the turn
     assert diff.errors["chords"]["z"] == pytest.approx(0.0, abs=EXACT)
+    assert diff.errors["cluster_function"]["x"] > 0.3 and diff.errors["cluster_function"]["y"] > 0.3
+    assert diff.errors["cluster_function"]["z"] == pytest.approx(0.0, abs=EXACT)
     assert metrics.s2_similarity(a, a) == 1.0
     assert metrics.s2_similarity(a, b) < 0.8
     assert {r["metric"] for r in diff.rows()} == set(metrics.METRICS)
@@ -247,6 +249,20 @@ def test_bad_input_is_named() -> None:
         metrics.two_point(vol, plane="xy")
     with pytest.raises(ValueError, match="metrics"):
         metrics.compare(vol, vol, metrics=("s3",))
+
+
+def test_radial_grid_is_checked_against_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voxtwin import _limits
+    from voxtwin.metrics.two_point import radial_grid_bytes
+
+    vol = np.zeros((10, 12, 7), np.uint8)
+    # zero-padded: 20 x 24 x (2 * (14 // 2 + 1)) float64 = 61440 bytes, plus per-thread rows
+    assert radial_grid_bytes(vol.shape, [False] * 3, cross=False) - 61440 < 61440
+    assert radial_grid_bytes(vol.shape, [True] * 3, cross=True) >= 2 * 10 * 12 * 8 * 8
+    monkeypatch.setattr(_limits, "available_memory", lambda: 50_000)
+    with pytest.raises(vt.InsufficientMemoryError, match="radial S2.*radial=False"):
+        metrics.two_point(vol, periodic=False)
+    assert metrics.two_point(vol, periodic=False, radial=False).radial is None   # per-axis needs a few lines
 
 
 def test_thread_count_does_not_change_results(rng: np.random.Generator) -> None:

@@ -21,4 +21,5 @@ PYBIND11_MODULE(_core, m) {
   voxtwin::bind::bind_euler_characteristic(m);
   voxtwin::bind::bind_gaussian_field(m);
   voxtwin::bind::bind_batched_homogenization(m);
+  voxtwin::bind::bind_cluster_correlation(m);
 }

@@ -17,4 +17,5 @@ void bind_run_lengths(pybind11::module_& m);
 void bind_euler_characteristic(pybind11::module_& m);
 void bind_gaussian_field(pybind11::module_& m);
 void bind_batched_homogenization(pybind11::module_& m);
+void bind_cluster_correlation(pybind11::module_& m);
 }  // namespace voxtwin::bind

@@ -12,4 +12,5 @@ PYBIND11_MODULE(_cuda, m) {
   voxtwin::bind::bind_cuda_composite_voxels(m);
   voxtwin::bind::bind_cuda_two_point(m);
   voxtwin::bind::bind_cuda_batched_homogenization(m);
+  voxtwin::bind::bind_cuda_gaussian_field(m);
 }

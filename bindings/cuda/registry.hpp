@@ -10,4 +10,5 @@ void bind_cuda_elasticity(pybind11::module_& m);
 void bind_cuda_composite_voxels(pybind11::module_& m);
 void bind_cuda_two_point(pybind11::module_& m);
 void bind_cuda_batched_homogenization(pybind11::module_& m);
+void bind_cuda_gaussian_field(pybind11::module_& m);
 }  // namespace voxtwin::bind

@@ -19,6 +19,16 @@ distance ("as D_KS increases, S decreases"), so voxtwin uses its complement
 and offers the empirical two-sample Kolmogorov-Smirnov statistic (``ks="empirical"``) as the
 distribution-free alternative. Identical samples give S = 1.
 
+Spatial arrangement (seed 003): eqs (1)-(6) judge one parameter's distribution and are blind to
+where the phases sit. ``similarity(..., s2=(physical_labels, digital_labels))`` adds a fourth term
+of the same bounded form, f_S2 = e / (e + 1) with e the mean per-axis relative L2 error of the
+two-point correlation S2 (:func:`voxtwin.metrics.s2_error`), weighted by ``s2_weight`` on the scale
+of the three normalized weights:
+
+    S = 1 - (w_mu f_mu + w_sigma f_sigma + w_KS f_KS + w_S2 f_S2) / (3 + w_S2)
+
+so identical arrangements still give S = 1 and without ``s2`` S is the paper's.
+
 Eq. (4) is not scale-free: |sigma1 - sigma2| is in the samples' unit. ``sigma_scale`` (default
 1, the paper's form) divides it, so a caller can make the term dimensionless; the closed loop
 compares diameters and lengths relative to the target's mean, angles in radians.
@@ -38,7 +48,7 @@ from . import _validate
 from ._plot import pyplot
 from ._progress import progress_bar
 from .characterize import FibreStatistics, characterize, principal_direction
-from .metrics import s2_similarity
+from .metrics import s2_error, s2_similarity
 from .distributions import Distribution, Empirical, Fixed, LogNormal, Normal
 from .fibre_table import FibreTable
 from .generate import FIBRE_LABEL, FibreSpec, UnitTwin, generate_fibres, rasterize_fibres
@@ -62,7 +72,8 @@ class Similarity:
     """The similarity index ``S`` and its terms (seed 000, eqs 1-6).
 
     ``f_mu``, ``f_sigma``, ``f_ks``: the three discrepancy terms; ``d_ks``: the KS distance
-    before normalization; ``weights``: normalized to sum 3; ``x_range``: (x_min, x_max) used in
+    before normalization; ``f_s2``, ``s2_error``, ``s2_weight``: the spatial-arrangement term,
+    the mean per-axis relative S2 error behind it and its weight (None, None, 0 without ``s2``); ``weights``: normalized to sum 3; ``x_range``: (x_min, x_max) used in
     f_mu; ``mean``/``std``: (physical, digital) means and population standard deviations.
     ``float(s)`` gives S.
     """
@@ -77,13 +88,19 @@ class Similarity:
     mean: tuple[float, float]
     std: tuple[float, float]
     ks: str = "normal"
+    f_s2: float | None = None
+    s2_error: float | None = None
+    s2_weight: float = 0.0
 
     def __float__(self) -> float:
         return self.S
 
     def as_dict(self) -> dict[str, float]:
         """S and its terms as plain floats (for histories and JSON)."""
-        return {"S": self.S, "f_mu": self.f_mu, "f_sigma": self.f_sigma, "f_ks": self.f_ks, "d_ks": self.d_ks}
+        out = {"S": self.S, "f_mu": self.f_mu, "f_sigma": self.f_sigma, "f_ks": self.f_ks, "d_ks": self.d_ks}
+        if self.f_s2 is not None and self.s2_error is not None:
+            out.update({"f_s2": self.f_s2, "s2_error": self.s2_error})
+        return out
 
     def plot(self, ax: Any = None, labels: tuple[str, str] = ("physical", "digital"), unit: str = "") -> Any:
         """The two Gaussian fits over ``x_range`` with S and its terms (seed 000, Fig. 3c);
@@ -146,7 +163,9 @@ def ks_statistic(x1: np.ndarray, x2: np.ndarray) -> float:
 
 def similarity(physical: Sequence[float] | np.ndarray, digital: Sequence[float] | np.ndarray,
                weights: Sequence[float] = (1.0, 1.0, 1.0), x_range: tuple[float, float] | None = None, *,
-               ks: str = "normal", sigma_scale: float = 1.0) -> Similarity:
+               ks: str = "normal", sigma_scale: float = 1.0,
+               s2: tuple[np.ndarray, np.ndarray] | None = None, s2_weight: float = 1.0, s2_phase: int = 1,
+               s2_periodic: bool = False) -> Similarity:
     """Weighted similarity index S of two samples of one parameter (seed 000, eqs 1-6).
 
     Parameters
@@ -165,6 +184,15 @@ def similarity(physical: Sequence[float] | np.ndarray, digital: Sequence[float] 
         two-sample KS statistic of the samples themselves.
     sigma_scale:
         Unit of |sigma1 - sigma2| in eq. (4) (default 1: the printed form, in the samples' unit).
+    s2:
+        Optional ``(physical_labels, digital_labels)``: uint8 label volumes (or 2D images) of the
+        scan and of the twin, on the same voxel grid (shapes may differ). Adds the S2 term (module
+        docstring) so the twin is judged on its spatial arrangement, not only on this parameter.
+    s2_weight:
+        Weight of the S2 term (> 0) relative to the normalized (w_mu, w_sigma, w_KS) that sum to 3.
+    s2_phase, s2_periodic:
+        Label whose S2 is compared; wrap-around (True for periodic twins on both sides) or
+        zero-padded boundaries (False, for scans).
 
     Means and standard deviations are those of maximum-likelihood Gaussian fits (population
     standard deviation, ddof=0). Returns a :class:`Similarity`; S = 1 for identical samples.
@@ -186,25 +214,36 @@ def similarity(physical: Sequence[float] | np.ndarray, digital: Sequence[float] 
             raise ValueError(f"`x_range` must have x_max > x_min, got x_range={x_range!r}")
 
     mu1, mu2 = float(x1.mean()), float(x2.mean())
-    s1, s2 = float(x1.std()), float(x2.std())
+    sd1, sd2 = float(x1.std()), float(x2.std())
     dmu = abs(mu1 - mu2)
     # f_mu: a zero range only happens when both samples hold one and the same value
     f_mu = dmu / (hi - lo) if hi > lo else 0.0
-    dsig = abs(s1 - s2) / scale
+    dsig = abs(sd1 - sd2) / scale
     f_sigma = dsig / (dsig + 1.0)
     if ks == "empirical":
         d_ks = ks_statistic(x1, x2)
     else:
-        spread = math.sqrt(s1 * s1 + s2 * s2)
+        spread = math.sqrt(sd1 * sd1 + sd2 * sd2)
         if spread > 0:
             # 1 - 2 Phi(-z) = erf(z / sqrt 2)
             d_ks = math.erf(dmu / spread / math.sqrt(2.0))
         else:
             d_ks = 0.0 if dmu == 0 else 1.0
     f_ks = d_ks / (d_ks + 1.0)
-    S = 1.0 - (w[0] * f_mu + w[1] * f_sigma + w[2] * f_ks) / 3.0
+    total, norm = w[0] * f_mu + w[1] * f_sigma + w[2] * f_ks, 3.0
+    f_s2 = err = None
+    w_s2 = 0.0
+    if s2 is not None:
+        if not isinstance(s2, (tuple, list)) or len(s2) != 2:
+            raise TypeError("`s2` must be a pair (physical_labels, digital_labels) of label arrays, "
+                            f"got {type(s2).__name__}")
+        w_s2 = _validate.positive("s2_weight", s2_weight)
+        err = s2_error(s2[0], s2[1], 1.0, s2_phase, periodic=bool(s2_periodic))
+        f_s2 = err / (err + 1.0) if np.isfinite(err) else 1.0
+        total, norm = total + w_s2 * f_s2, norm + w_s2
+    S = 1.0 - total / norm
     return Similarity(S=S, f_mu=f_mu, f_sigma=f_sigma, f_ks=f_ks, d_ks=d_ks, weights=w, x_range=(lo, hi),
-                      mean=(mu1, mu2), std=(s1, s2), ks=ks)
+                      mean=(mu1, mu2), std=(sd1, sd2), ks=ks, f_s2=f_s2, s2_error=err, s2_weight=w_s2)
 
 
 @dataclass(frozen=True)

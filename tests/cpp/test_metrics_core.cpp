@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 #include <vector>
 
+#include "voxtwin/cluster_correlation.hpp"
 #include "voxtwin/euler_characteristic.hpp"
 #include "voxtwin/gaussian_field.hpp"
 #include "voxtwin/parallel.hpp"
@@ -63,4 +65,29 @@ TEST(GaussianField, SlabsHaveTheBytesOfTheWholeField) {
     for (std::size_t i = 0; i < part.size(); ++i) ASSERT_EQ(part[i], whole[static_cast<std::size_t>(x0 * plane) + i]);
   }
   set_num_threads(before);
+}
+
+TEST(GaussianField, KernelAutocorrelationIsTheSampledCovariance) {
+  for (double l : {0.8, 1.0, 3.0, 6.0}) {
+    const auto k = gaussian_kernel(l);
+    const auto R = static_cast<std::int64_t>(k.size()) - 1;
+    auto at = [&](std::int64_t j) { return std::abs(j) > R ? 0.0 : static_cast<double>(k[std::abs(j)]); };
+    for (std::int64_t d = 0; d <= 3; ++d) {
+      double c = 0.0;
+      for (std::int64_t j = -R - d; j <= R; ++j) c += at(j) * at(j + d);
+      // float weights: 1e-6; truncation at 3 l: below 1e-7
+      EXPECT_NEAR(c, std::exp(-0.5 * static_cast<double>(d * d) / (l * l)), 2e-6) << "l=" << l << " d=" << d;
+    }
+  }
+}
+
+TEST(ClusterCorrelation, RunPairsOfOneLabelAcrossAGap) {
+  // one line along z: clusters 7 at z = 0, 1 and 5; cluster 3 at z = 3
+  const Shape3 s{1, 1, 6};
+  const std::vector<std::uint32_t> v{7, 7, 0, 3, 0, 7};
+  const VolumeView<const std::uint32_t> view{v.data(), s};
+  // pairs (i < j) of one cluster: (0,1) lag 1, (0,5) lag 5, (1,5) lag 4
+  EXPECT_EQ(axis_cluster_counts(view, 2, false), (std::vector<std::int64_t>{4, 1, 0, 0, 1, 1}));
+  // wrapped: c[r] = h(r) + h(6 - r): lag 1 also (5 -> 0), lag 2 also (5 -> 1)
+  EXPECT_EQ(axis_cluster_counts(view, 2, true), (std::vector<std::int64_t>{4, 2, 1, 0, 1, 2}));
 }

@@ -20,3 +20,4 @@
 #include "voxtwin/euler_characteristic.hpp"
 #include "voxtwin/gaussian_field.hpp"
 #include "voxtwin/batched_homogenization.hpp"
+#include "voxtwin/cluster_correlation.hpp"

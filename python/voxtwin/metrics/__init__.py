@@ -1,5 +1,5 @@
 """Microstructure descriptors (seed 003's checks): two-point correlation S2 per axis and radially
-(auto and cross), lineal path, chord-length distributions, Euler characteristic and cluster
+(auto and cross), lineal path, chord-length distributions, the two-point cluster function C2, Euler characteristic and cluster
 densities, and :func:`compare` of two structures per metric and axis.
 
 Heavy parts (FFT pair counts, run-length scans, the 2x2x2 Euler table) run in the C++ core; every
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from ._profile import AxisProfiles
 from .chords import chords
-from .compare import METRICS, MetricComparison, compare, profile_error, s2_similarity
+from .cluster_function import cluster_function
+from .compare import METRICS, MetricComparison, compare, profile_error, s2_error, s2_similarity
 from .lineal_path import lineal_path
 from .topology import Topology, cluster_count, euler_characteristic, topology
 from .two_point import two_point
@@ -21,6 +22,7 @@ __all__ = [
     "two_point",
     "lineal_path",
     "chords",
+    "cluster_function",
     "Topology",
     "topology",
     "euler_characteristic",
@@ -28,6 +30,7 @@ __all__ = [
     "MetricComparison",
     "compare",
     "profile_error",
+    "s2_error",
     "s2_similarity",
     "METRICS",
 ]

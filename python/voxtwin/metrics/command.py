@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--voxel-size", type=float, default=None, help="µm per voxel (default: from the file, else 1)")
     p.add_argument("--periodic", action="store_true", help="wrap around (generated twins); default: zero-padded")
     p.add_argument("--metrics", default="two_point,lineal_path,chords,topology",
-                   help="comma-separated subset of two_point, lineal_path, chords, topology")
+                   help="comma-separated subset of two_point, lineal_path, chords, cluster_function, topology")
     p.add_argument("--out", default=None, help="folder for <metric>.csv, metrics.json and metrics.png "
                                                 "(default: print JSON only)")
     p.add_argument("--json", action="store_true", help="print the JSON summary")
@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"`VOLUME` could not be read: {exc}") from exc
     size = args.voxel_size or vol.voxel_size or 1.0
     labels = np.asarray(vol.data)
-    funcs = {"two_point": metrics.two_point, "lineal_path": metrics.lineal_path, "chords": metrics.chords}
+    funcs = {"two_point": metrics.two_point, "lineal_path": metrics.lineal_path, "chords": metrics.chords,
+             "cluster_function": metrics.cluster_function}
     results: dict[str, object] = {}
     summary: dict[str, object] = {"volume": str(args.volume), "shape": list(labels.shape), "voxel_size_um": size,
                                   "phase": args.phase, "periodic": args.periodic}

@@ -12,13 +12,14 @@ from .. import _validate
 from .._plot import pyplot
 from ._profile import AxisProfiles
 from .chords import chords
+from .cluster_function import cluster_function
 from .lineal_path import lineal_path
 from .topology import topology
 from .two_point import two_point
 
-__all__ = ["MetricComparison", "compare", "profile_error", "s2_similarity", "METRICS"]
+__all__ = ["MetricComparison", "compare", "profile_error", "s2_error", "s2_similarity", "METRICS"]
 
-METRICS = ("two_point", "lineal_path", "chords", "topology")
+METRICS = ("two_point", "lineal_path", "chords", "cluster_function", "topology")
 
 
 def profile_error(p: np.ndarray, q: np.ndarray) -> float:
@@ -33,8 +34,8 @@ def profile_error(p: np.ndarray, q: np.ndarray) -> float:
 class MetricComparison:
     """Per-metric, per-axis errors of ``b`` against the reference ``a``.
 
-    ``errors[metric][axis]``: relative L2 error of the profile (two_point, lineal_path: also
-    "radial"), total-variation distance of the chord-length pdfs, relative error of the Euler and
+    ``errors[metric][axis]``: relative L2 error of the profile (two_point, lineal_path,
+    cluster_function; two_point also "radial"), total-variation distance of the chord-length pdfs, relative error of the Euler and
     cluster densities (topology: keys "euler", "clusters"). ``a`` and ``b`` keep the computed
     descriptors for plotting.
     """
@@ -77,7 +78,7 @@ def compare(a: np.ndarray, b: np.ndarray, voxel_size: float = 1.0, phase: int = 
     voxel_size:
         µm per voxel of both.
     metrics:
-        Any of "two_point", "lineal_path", "chords", "topology".
+        Any of "two_point", "lineal_path", "chords", "cluster_function", "topology".
     periodic:
         Boundary handling of every descriptor (False for scans).
     """
@@ -98,6 +99,8 @@ def compare(a: np.ndarray, b: np.ndarray, voxel_size: float = 1.0, phase: int = 
             pa, pb = (two_point(v, phase, voxel_size, periodic, plane=plane) for v in (a, b))
         elif m == "lineal_path":
             pa, pb = (lineal_path(v, phase, voxel_size, periodic, plane=plane) for v in (a, b))
+        elif m == "cluster_function":
+            pa, pb = (cluster_function(v, phase, voxel_size, periodic, plane=plane) for v in (a, b))
         else:
             pa, pb = (chords(v, phase, voxel_size, periodic, plane=plane) for v in (a, b))
         da[m], db[m] = pa, pb
@@ -118,6 +121,19 @@ def _relative(ref: float, other: float) -> float:
     return abs(other - ref) / abs(ref)
 
 
+def s2_error(a: np.ndarray, b: np.ndarray, voxel_size: float = 1.0, phase: int = 1, *,
+             periodic: bool = False) -> float:
+    """Mean over the axes of the relative L2 error of ``b``'s S2 against ``a``'s (0 when equal).
+
+    ``a`` and ``b``: uint8 labels of the same dimensionality (3D, or 2D images); shapes may differ
+    (profiles are compared over their common distances)."""
+    if np.ndim(a) != np.ndim(b):
+        raise ValueError(f"`a` and `b` must both be 2D or both 3D, got shapes {np.shape(a)} and {np.shape(b)}")
+    pa = two_point(a, phase, voxel_size, periodic, radial=False)
+    pb = two_point(b, phase, voxel_size, periodic, radial=False)
+    return float(np.mean([profile_error(pa.axes[k], pb.axes[k]) for k in pa.axes]))
+
+
 def s2_similarity(a: np.ndarray, b: np.ndarray, voxel_size: float = 1.0, phase: int = 1, *,
                   periodic: bool = False, scale: float = 1.0) -> float:
     """S2 term for the similarity index: 1 - mean per-axis relative L2 error of S2, clipped to [0, 1].
@@ -126,7 +142,5 @@ def s2_similarity(a: np.ndarray, b: np.ndarray, voxel_size: float = 1.0, phase: 
     scores 0). Used by :func:`voxtwin.closed_loop` through ``target_labels``.
     """
     s = _validate.positive("scale", scale)
-    pa = two_point(a, phase, voxel_size, periodic, radial=False)
-    pb = two_point(b, phase, voxel_size, periodic, radial=False)
-    err = float(np.mean([profile_error(pa.axes[k], pb.axes[k]) for k in pa.axes]))
+    err = s2_error(a, b, voxel_size, phase, periodic=periodic)
     return float(np.clip(1.0 - err / s, 0.0, 1.0))

@@ -17,7 +17,7 @@ from scipy.sparse.csgraph import connected_components
 from .. import _core
 from ._volume import Labels, as_labels, phase_label
 
-__all__ = ["Topology", "euler_characteristic", "cluster_count", "topology"]
+__all__ = ["Topology", "euler_characteristic", "cluster_count", "cluster_labels", "topology"]
 
 
 @dataclass(frozen=True)
@@ -59,13 +59,19 @@ def _euler(lab: Labels, phase: int, periodic: bool) -> int:
     return int(_core.euler_characteristic(lab.array, phase, lab.periodic_flags(periodic)))
 
 
-def _clusters(lab: Labels, phase: int, periodic: bool, connectivity: int) -> int:
-    mask = lab.array[..., 0] if len(lab.axes) == 2 else lab.array
-    mask = mask == phase
+def cluster_labels(lab: Labels, phase: int, periodic: bool, connectivity: int) -> tuple[np.ndarray, int]:
+    """Cluster labels of ``phase`` (uint32 of the array's shape, 0 = outside) and their count;
+    with ``periodic`` clusters that meet across opposite faces share one label."""
+    squeeze = len(lab.axes) == 2
+    mask = (lab.array[..., 0] if squeeze else lab.array) == phase
     structure = ndi.generate_binary_structure(mask.ndim, connectivity)
-    labels, count = ndi.label(mask, structure=structure)
-    if not periodic or count == 0:
-        return int(count)
+    labels, count = ndi.label(mask, structure=structure, output=np.uint32)
+    if periodic and count > 0:
+        labels, count = _join_periodic(mask, labels, count, connectivity)
+    return (labels[..., None] if squeeze else labels), int(count)
+
+
+def _join_periodic(mask: np.ndarray, labels: np.ndarray, count: int, connectivity: int) -> tuple[np.ndarray, int]:
     # join clusters that meet across a periodic face: pairs of labels of touching opposite faces
     pairs = []
     for axis in range(mask.ndim):
@@ -78,12 +84,18 @@ def _clusters(lab: Labels, phase: int, periodic: bool, connectivity: int) -> int
                 continue
             moved = np.roll(first, tuple(shift), axis=tuple(range(mask.ndim - 1))) if shift.size else first
             both = (last > 0) & (moved > 0)
-            pairs.append(np.stack([last[both], moved[both]]))
+            pairs.append(np.stack([last[both], moved[both]]).astype(np.int64))
     if not pairs:
-        return int(count)
+        return labels, count
     p = np.concatenate(pairs, axis=1) - 1
     graph = coo_matrix((np.ones(p.shape[1]), (p[0], p[1])), shape=(count, count))
-    return int(connected_components(graph, directed=False)[0])
+    joined, comp = connected_components(graph, directed=False)
+    lut = np.concatenate([[0], comp.astype(np.uint32) + 1])
+    return lut[labels], int(joined)
+
+
+def _clusters(lab: Labels, phase: int, periodic: bool, connectivity: int) -> int:
+    return cluster_labels(lab, phase, periodic, connectivity)[1]
 
 
 def euler_characteristic(volume: np.ndarray, phase: int = 1, periodic: bool = False, *, plane: str | None = None) -> int:

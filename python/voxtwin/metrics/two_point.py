@@ -16,10 +16,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _backend, _core, _validate
+from .._limits import require_memory
 from ._profile import AxisProfiles
 from ._volume import as_labels, phase_label
 
-__all__ = ["two_point", "axis_correlation"]
+__all__ = ["two_point", "axis_correlation", "radial_grid_bytes"]
 
 
 def axis_correlation(arr: np.ndarray, axis: int, a: int, b: int, periodic: bool, count: int,
@@ -33,6 +34,15 @@ def axis_correlation(arr: np.ndarray, axis: int, a: int, b: int, periodic: bool,
     m = c.size
     windows = lines * (np.full(count, n) if periodic else n - r)
     return c[r] / windows, c[(m - r) % m] / windows
+
+
+def radial_grid_bytes(shape: tuple[int, ...], periodic: list[bool], cross: bool) -> int:
+    """Bytes of the float64 grid(s) the radial average transforms: each axis doubled unless it wraps
+    (or is one voxel), the last padded to 2 (m/2 + 1) for the in-place real FFT; two for a
+    cross-correlation, plus one transposed row of complex modes per thread (small)."""
+    m = [n if (p or n == 1) else 2 * n for n, p in zip(shape, periodic)]
+    grid = m[0] * m[1] * 2 * (m[2] // 2 + 1) * 8
+    return (2 if cross else 1) * grid + 16 * m[0] * (m[2] // 2 + 1) * max(1, _core.get_num_threads())
 
 
 def two_point(volume: np.ndarray, phase: int = 1, voxel_size: float = 1.0, periodic: bool = True, *,
@@ -80,6 +90,9 @@ def two_point(volume: np.ndarray, phase: int = 1, voxel_size: float = 1.0, perio
         pos[name], neg[name] = axis_correlation(lab.array, i, a, b, flags[i], count, dev)
     rad = None
     if radial:
+        require_memory(radial_grid_bytes(lab.array.shape, flags, a != b),
+                       f"the radial S2 of a volume of shape {tuple(lab.array.shape)} (periodic={periodic})",
+                       "pass radial=False for the per-axis S2 only (memory of a few lines)")
         pairs, windows = _core.radial_correlation_counts(lab.array, a, b, flags, count - 1)
         rad = pairs / np.maximum(windows, 1)
     return AxisProfiles(

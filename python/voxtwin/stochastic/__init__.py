@@ -9,12 +9,17 @@ Generated phases combine with the fibre generator: e.g. pores from a calibrated 
 from __future__ import annotations
 
 from .calibrate import SYMMETRIES, calibrate, observed_s2
-from .excursion import chi2_s2, chi2_threshold, gaussian_s2, gaussian_threshold, squared_exponential
+from .calibrate_three import KINDS, calibrate_three_phase
+from .excursion import band_s2, bivariate_normal_cdf, chi2_s2, chi2_threshold, gaussian_s2, gaussian_threshold, squared_exponential
 from .fields import chi2_field, gaussian_field
 from .models import FIELDS, ExcursionModel, ThreePhaseModel
 
 __all__ = [
     "calibrate",
+    "calibrate_three_phase",
+    "KINDS",
+    "band_s2",
+    "bivariate_normal_cdf",
     "observed_s2",
     "SYMMETRIES",
     "FIELDS",

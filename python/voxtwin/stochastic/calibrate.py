@@ -20,14 +20,14 @@ from .. import _validate
 from ..metrics import topology, two_point
 from .models import FIELDS, ExcursionModel
 
-__all__ = ["calibrate", "SYMMETRIES", "observed_s2", "plane_slices"]
+__all__ = ["calibrate", "SYMMETRIES", "observed_s2", "plane_slices", "fit_group_lengths", "images_of"]
 
 SYMMETRIES = ("orthotropic", "isotropic", "transverse_x", "transverse_y", "transverse_z")
 PLANES = ("xy", "xz", "yz")
 K_CANDIDATES = range(1, 7)
 
 
-def _images(slices: object) -> dict[str, list[np.ndarray]]:
+def images_of(slices: object) -> dict[str, list[np.ndarray]]:
     if not isinstance(slices, Mapping) or not slices:
         raise TypeError("`slices` must be a dict of 2D images keyed by plane ('xy', 'xz', 'yz'), "
                         f"got {type(slices).__name__}")
@@ -93,21 +93,20 @@ def _groups(symmetry: str) -> list[str]:
     return [axis, "".join(a for a in "xyz" if a != axis)]
 
 
-def _fit_lengths(model_s2: Any, s2: dict[str, np.ndarray], voxel_size: float, symmetry: str) -> dict[str, float]:
+def fit_group_lengths(axis_loss: Any, seen_axes: Sequence[str], longest: int, voxel_size: float,
+                      symmetry: str) -> dict[str, float]:
+    """Correlation length (µm) per axis: per group of axes the ``symmetry`` ties, the length that
+    minimises the sum of ``axis_loss(axis, length)`` over the group's observed axes (log grid, then
+    a bounded refinement); ``longest``: the longest observed profile (voxels) bounds the search."""
     lengths: dict[str, float] = {}
     for group in _groups(symmetry):
-        seen = [a for a in group if a in s2]
+        seen = [a for a in group if a in seen_axes]
         if not seen:
             raise ValueError(f"no image shows axis {group[0]!r}: add a plane containing it or choose a `symmetry` "
                              f"that ties it to an observed axis (one of {', '.join(SYMMETRIES)})")
-        longest = max(s2[a].size for a in seen)
 
         def loss(log_l: float, seen: list[str] = seen) -> float:
-            total = 0.0
-            for a in seen:
-                r = np.arange(1, s2[a].size) * voxel_size
-                total += float(((model_s2(r, np.exp(log_l)) - s2[a][1:]) ** 2).sum())
-            return total
+            return float(sum(axis_loss(a, float(np.exp(log_l))) for a in seen))
 
         lo, hi = np.log(0.05 * voxel_size), np.log(max(longest, 2) * voxel_size)
         grid = np.linspace(lo, hi, 60)
@@ -118,6 +117,14 @@ def _fit_lengths(model_s2: Any, s2: dict[str, np.ndarray], voxel_size: float, sy
         for a in group:
             lengths[a] = float(np.exp(res.x))
     return lengths
+
+
+def _fit_lengths(model_s2: Any, s2: dict[str, np.ndarray], voxel_size: float, symmetry: str) -> dict[str, float]:
+    def axis_loss(a: str, length: float) -> float:
+        r = np.arange(1, s2[a].size) * voxel_size
+        return float(((model_s2(r, length) - s2[a][1:]) ** 2).sum())
+
+    return fit_group_lengths(axis_loss, list(s2), max(v.size for v in s2.values()), voxel_size, symmetry)
 
 
 def _euler_density_2d(images: Mapping[str, list[np.ndarray]], phase: int, voxel_size: float) -> float:
@@ -162,7 +169,7 @@ def calibrate(slices: Mapping[str, np.ndarray | Sequence[np.ndarray]], voxel_siz
         ``.volume_fraction``, ``.correlation_lengths`` (µm, x/y/z), ``.k``, ``.threshold``,
         ``.sample(shape, voxel_size, seed)``; ``.info`` holds the observed S2 and the fit loss.
     """
-    images = _images(slices)
+    images = images_of(slices)
     size = _validate.positive("voxel_size", voxel_size, "µm")
     _validate.choice("field", field, FIELDS)
     _validate.choice("symmetry", symmetry, SYMMETRIES)

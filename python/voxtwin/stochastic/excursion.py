@@ -13,6 +13,12 @@ non-central chi^2_k with non-centrality rho^2 y / (1 - rho^2), so
     S2(r) = int_0^t f_k(y) F_ncx2(t / (1 - rho^2); k, rho^2 y / (1 - rho^2)) dy
 
 (y = t s^2 makes the integrand smooth for every k), tabulated on a grid of rho and interpolated.
+
+Three-phase models need the bivariate normal CDF with correlation rho (Sheppard's formula)
+
+    Phi2(x, y; rho) = Phi(x) Phi(y) + 1/(2 pi) int_0^asin(rho) exp(-(x^2 + y^2 - 2 x y sin t) / (2 cos^2 t)) dt
+
+and from it the S2 of a band {a < Z <= b}: Phi2(b, b) - 2 Phi2(a, b) + Phi2(a, a).
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import special, stats
 
-__all__ = ["gaussian_s2", "chi2_s2", "gaussian_threshold", "chi2_threshold", "squared_exponential"]
+__all__ = ["gaussian_s2", "chi2_s2", "gaussian_threshold", "chi2_threshold", "squared_exponential",
+           "bivariate_normal_cdf", "band_s2"]
 
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(48)
 
@@ -74,3 +81,25 @@ def chi2_s2(rho: np.ndarray, volume_fraction: float, k: int) -> np.ndarray:
     """S2 of {chi^2_k <= t} with fraction ``volume_fraction`` at correlations ``rho`` >= 0 of the Gaussian components."""
     grid, table = _chi2_table(float(volume_fraction), int(k))
     return np.interp(np.clip(np.asarray(rho, dtype=np.float64), 0.0, 1.0), grid, table)
+
+
+def bivariate_normal_cdf(x: float, y: float, rho: np.ndarray) -> np.ndarray:
+    """P(X <= x, Y <= y) of standard normals with correlation ``rho`` (array); x, y may be +-inf."""
+    rho = np.clip(np.asarray(rho, dtype=np.float64), -1.0, 1.0)
+    px, py = special.ndtr(x), special.ndtr(y)
+    if not (np.isfinite(x) and np.isfinite(y)):
+        # Phi2(+inf, y) = Phi(y), Phi2(-inf, y) = 0: the product of the marginals is exact
+        return np.full(rho.shape, px * py)
+    top = np.arcsin(rho)[..., None]
+    t = 0.5 * top * (_NODES + 1.0)
+    st, c2 = np.sin(t), np.cos(t) ** 2
+    with np.errstate(divide="ignore", over="ignore"):
+        e = np.exp(-(x * x + y * y - 2.0 * x * y * st) / (2.0 * np.maximum(c2, 1e-300)))
+    return px * py + 0.5 * top[..., 0] * (e * _WEIGHTS).sum(axis=-1) / (2.0 * np.pi)
+
+
+def band_s2(rho: np.ndarray, lower: float, upper: float) -> np.ndarray:
+    """S2 of the band {lower < Z <= upper} of a unit Gaussian field at correlations ``rho``
+    (``lower`` may be -inf, ``upper`` +inf)."""
+    return (bivariate_normal_cdf(upper, upper, rho) - 2.0 * bivariate_normal_cdf(lower, upper, rho)
+            + bivariate_normal_cdf(lower, lower, rho))

@@ -5,8 +5,9 @@ Gaussian fields have unit variance and the orthotropic squared-exponential covar
     rho(r) = exp(-(rx^2 / lx^2 + ry^2 / ly^2 + rz^2 / lz^2) / 2),
 
 lengths in voxels here (µm in the models). Any slab of x-planes has exactly the bytes of the
-same planes of the whole field (counter-based noise, x convolution in real space, (y, z) by FFT),
-so giga-voxel fields are made slab by slab. chi^2_k fields are sums of k squared independent
+same planes of the whole field (counter-based noise, separable real-space convolutions along x, y
+and z in a fixed order), so giga-voxel fields are made slab by slab; the CUDA twin
+(``device="cuda"``) gives the same bytes as the CPU. chi^2_k fields are sums of k squared independent
 Gaussian fields (streams 0..k-1 of the seed).
 """
 
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .. import _core, _validate
+from .. import _backend, _core, _validate
 
 __all__ = ["gaussian_field", "chi2_field"]
 
@@ -37,27 +38,28 @@ def _planes(shape: tuple[int, int, int], planes: tuple[int, int] | None) -> tupl
 
 
 def gaussian_field(shape: Sequence[int], lengths: Sequence[float], seed: int, *, stream: int = 0,
-                   planes: tuple[int, int] | None = None) -> np.ndarray:
+                   planes: tuple[int, int] | None = None, device: str = "cpu") -> np.ndarray:
     """Unit-variance periodic Gaussian field (float32 ``[x, y, z]``), lengths in voxels.
 
     ``planes=(x0, x1)`` returns only those x-planes of the whole field, byte-identical to
-    ``gaussian_field(shape, ...)[x0:x1]``.
+    ``gaussian_field(shape, ...)[x0:x1]``. ``device``: "cpu", "cuda" or "auto" (the same bytes).
     """
     s = _validate.shape3("shape", tuple(shape))
     ls = _lengths(lengths)
     x0, x1 = _planes(s, planes)
     out = np.empty((x1 - x0, s[1], s[2]), dtype=np.float32)
-    _core.gaussian_field(s, ls, _validate.seed(seed), _validate.integer("stream", stream, minimum=0), x0, x1, out)
+    backend = _backend.cuda_module() if _backend.resolve_device(device) == "cuda" else _core
+    backend.gaussian_field(s, ls, _validate.seed(seed), _validate.integer("stream", stream, minimum=0), x0, x1, out)
     return out
 
 
 def chi2_field(shape: Sequence[int], lengths: Sequence[float], k: int, seed: int, *,
-               planes: tuple[int, int] | None = None) -> np.ndarray:
+               planes: tuple[int, int] | None = None, device: str = "cpu") -> np.ndarray:
     """chi^2_k field: the sum of k squared independent Gaussian fields (float32), lengths in voxels."""
     kk = _validate.integer("k", k, minimum=1)
-    out = gaussian_field(shape, lengths, seed, stream=0, planes=planes)
+    out = gaussian_field(shape, lengths, seed, stream=0, planes=planes, device=device)
     np.square(out, out=out)
     for i in range(1, kk):
-        g = gaussian_field(shape, lengths, seed, stream=i, planes=planes)
+        g = gaussian_field(shape, lengths, seed, stream=i, planes=planes, device=device)
         out += g * g
     return out

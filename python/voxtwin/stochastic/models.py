@@ -17,8 +17,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .. import _backend, _validate
-from ..errors import BackendUnavailableError
-from .excursion import chi2_s2, chi2_threshold, gaussian_s2, gaussian_threshold, squared_exponential
+from .excursion import band_s2, chi2_s2, chi2_threshold, gaussian_s2, gaussian_threshold, squared_exponential
 from .fields import chi2_field, gaussian_field
 
 __all__ = ["ExcursionModel", "ThreePhaseModel", "FIELDS"]
@@ -26,10 +25,9 @@ __all__ = ["ExcursionModel", "ThreePhaseModel", "FIELDS"]
 FIELDS = ("gaussian", "chi2")
 
 
-def _cpu_only(device: str) -> None:
-    # The field synthesis has no CUDA kernel: "auto" runs on the CPU, "cuda" says so.
-    if _backend.resolve_device(device) == "cuda" and device == "cuda":
-        raise BackendUnavailableError("random-field sampling runs on the CPU only; use device='cpu' or 'auto'")
+def _device(device: str) -> str:
+    # the CPU and CUDA field samplers give the same bytes: "auto" takes the GPU when there is one
+    return _backend.resolve_device(device)
 
 
 def _shape(shape: Sequence[int]) -> tuple[int, int, int]:
@@ -94,11 +92,11 @@ class ExcursionModel:
         return chi2_s2(rho, self.volume_fraction, self.k)
 
     def _field(self, shape: tuple[int, int, int], voxel_size: float, seed: int,
-               planes: tuple[int, int] | None) -> np.ndarray:
+               planes: tuple[int, int] | None, device: str = "cpu") -> np.ndarray:
         lengths = [v / voxel_size for v in self.correlation_lengths]
         if self.field == "gaussian":
-            return gaussian_field(shape, lengths, seed, planes=planes)
-        return chi2_field(shape, lengths, self.k, seed, planes=planes)
+            return gaussian_field(shape, lengths, seed, planes=planes, device=device)
+        return chi2_field(shape, lengths, self.k, seed, planes=planes, device=device)
 
     def _labels(self, values: np.ndarray) -> np.ndarray:
         inside = values > np.float32(self.threshold) if self.field == "gaussian" else values <= np.float32(self.threshold)
@@ -108,12 +106,12 @@ class ExcursionModel:
                planes: tuple[int, int] | None = None) -> np.ndarray:
         """uint8 labels ``[x, y, z]`` (a 2D ``shape`` gives a 2D image) on a periodic grid of
         ``voxel_size`` µm; ``planes=(x0, x1)`` returns only those x-planes, byte-identical to the
-        same planes of the whole sample."""
+        same planes of the whole sample; ``device`` "auto", "cpu" or "cuda" (the same bytes)."""
         two_d = isinstance(shape, (tuple, list)) and len(shape) == 2
         s = _shape(shape)
         size = _validate.positive("voxel_size", voxel_size, "µm")
-        _cpu_only(device)
-        out = self._labels(self._field(s, size, _validate.seed(seed), planes))
+        dev = _device(device)
+        out = self._labels(self._field(s, size, _validate.seed(seed), planes, dev))
         return out[:, :, 0] if two_d else out
 
     def to_zarr(self, path: str | Path, shape: Sequence[int], voxel_size: float, seed: int, *,
@@ -165,6 +163,7 @@ class ThreePhaseModel:
     correlation_lengths: tuple[float, float, float]
     second_lengths: tuple[float, float, float] | None = None
     labels: tuple[int, int, int] = (0, 1, 2)
+    info: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         _validate.choice("kind", self.kind, ("two_thresholds", "two_fields"))
@@ -177,21 +176,60 @@ class ThreePhaseModel:
                 raise ValueError("kind='two_fields' needs `second_lengths` (µm, x/y/z) of the second field")
             object.__setattr__(self, "second_lengths", _lengths_um(self.second_lengths))
 
+    @property
+    def volume_fractions(self) -> tuple[float, float, float]:
+        """Fractions of labels[0], labels[1], labels[2]."""
+        f1, f2 = self.fractions
+        return (1.0 - f1 - f2, f1, f2)
+
+    def s2(self, distance: np.ndarray, axis: str, index: int) -> np.ndarray:
+        """Closed-form S2 of phase ``labels[index]`` at ``distance`` (µm) along ``axis``.
+
+        two_thresholds: bands of one field (bivariate normal, :func:`.excursion.band_s2`);
+        two_fields: products of the independent fields' terms, e.g. labels[1] = {Z1 <= u1} and
+        {Z2 > u2}: S2 = P(both Z1 <= u1) P(both Z2 > u2).
+        """
+        i = "xyz".index(_validate.choice("axis", axis, ("x", "y", "z")))
+        k = _validate.integer("index", index, minimum=0)
+        if k > 2:
+            raise ValueError(f"`index` picks one of the three labels (0, 1, 2), got index={index!r}")
+        d = np.asarray(distance, dtype=np.float64)
+        rho1 = squared_exponential(d, self.correlation_lengths[i])
+        f1, f2 = self.fractions
+        if self.kind == "two_thresholds":
+            u1, u2 = gaussian_threshold(f1 + f2), gaussian_threshold(f2)
+            lower, upper = ((-np.inf, u1), (u1, u2), (u2, np.inf))[k]
+            return band_s2(rho1, lower, upper)
+        assert self.second_lengths is not None
+        rho2 = squared_exponential(d, self.second_lengths[i])
+        if k == 2:
+            return gaussian_s2(rho1, f2)
+        rest = gaussian_s2(rho1, 1.0 - f2)              # both points outside labels[2]
+        q = f1 / (1.0 - f2)                              # fraction of labels[1] among them
+        return rest * gaussian_s2(rho2, q if k == 1 else 1.0 - q)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready parameters."""
+        d = asdict(self)
+        d["info"] = {k: v for k, v in self.info.items() if isinstance(v, (int, float, str, list, dict))}
+        return d
+
     def sample(self, shape: Sequence[int], voxel_size: float, seed: int, device: str = "auto") -> np.ndarray:
-        """uint8 labels ``[x, y, z]`` on a periodic grid of ``voxel_size`` µm."""
+        """uint8 labels ``[x, y, z]`` on a periodic grid of ``voxel_size`` µm; ``device`` "auto",
+        "cpu" or "cuda" (the same bytes)."""
         s = _shape(shape)
         size = _validate.positive("voxel_size", voxel_size, "µm")
         sd = _validate.seed(seed)
-        _cpu_only(device)
+        dev = _device(device)
         f1, f2 = self.fractions
         l0, l1, l2 = (np.uint8(v) for v in self.labels)
-        z1 = gaussian_field(s, [v / size for v in self.correlation_lengths], sd, stream=0)
+        z1 = gaussian_field(s, [v / size for v in self.correlation_lengths], sd, stream=0, device=dev)
         if self.kind == "two_thresholds":
             u1, u2 = gaussian_threshold(f1 + f2), gaussian_threshold(f2)
             out = np.where(z1 > np.float32(u2), l2, np.where(z1 > np.float32(u1), l1, l0))
         else:
             assert self.second_lengths is not None
-            z2 = gaussian_field(s, [v / size for v in self.second_lengths], sd, stream=1)
+            z2 = gaussian_field(s, [v / size for v in self.second_lengths], sd, stream=1, device=dev)
             # labels[1] takes fraction f1 of all voxels from the (1 - f2) not in labels[2]
             u1, u2 = gaussian_threshold(f2), gaussian_threshold(f1 / (1.0 - f2))
             out = np.where(z1 > np.float32(u1), l2, np.where(z2 > np.float32(u2), l1, l0))
