@@ -19,3 +19,4 @@
 #include "voxtwin/run_lengths.hpp"
 #include "voxtwin/euler_characteristic.hpp"
 #include "voxtwin/gaussian_field.hpp"
+#include "voxtwin/fibre_composite.hpp"
