@@ -149,7 +149,7 @@ def main() -> None:
     r.add_argument("--fixture", type=Path, default=FIXTURE)
     c = sub.add_parser("compare")
     c.add_argument("--fixture", type=Path, default=FIXTURE)
-    c.add_argument("--laws", nargs="+", default=["laminate"])
+    c.add_argument("--laws", nargs="+", default=["laminate", "mori-tanaka", "spheroids", "double-inclusion"])
     c.add_argument("--coarse", type=float, nargs="+", default=[32.0, 16.0, 8.0])
     args = parser.parse_args()
     if args.case == "reference":

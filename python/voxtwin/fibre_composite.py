@@ -12,7 +12,9 @@ cylinders themselves (issue 21):
 * **interface normal**: the surface normal of the fibre holding most of the voxel at the point
   nearest to the voxel centre (radial from the axis on the mantle, along the axis at a flat end).
 
-The cells go through the same table and laminate laws as the voxel route, so the result is a
+The cells go through the same table as the voxel route, with the law chosen by ``law`` (the
+laminate of the voxel route, or a Mori–Tanaka law along the fibre axis,
+:mod:`voxtwin.composite_laws`; issue 21 adopted the double-inclusion law), so the result is a
 :class:`~voxtwin.CompositeVoxels` any solver call accepts; its ``factor`` is the quadrature
 ``points`` and its ``fine_shape`` the sub-point grid (no volume of that size is ever allocated).
 Chunks: pass the chunk's ``origin`` (µm, its outer corner in the fibres' frame) with
