@@ -2,6 +2,7 @@
 
     python benchmarks/bench_composite_converged.py reference [--edge 160] [--seed 0] [--voxel-sizes 4 2 1.6 1.25 1]
     python benchmarks/bench_composite_converged.py compare  [--fixture tests/data/composite_converged_seed0.json]
+    python benchmarks/bench_composite_converged.py throughput [--edge 500]
 
 reference: seed 000's fibres (basalt 15 µm × 100 µm, 10 vol %, ±15° about X, in PLA; the unit-twin
 generator with ``seed``) in a periodic cube of ``edge`` µm, rasterized from the same fibre table
@@ -139,6 +140,25 @@ def compare(path: Path, laws: list[str], coarse_sizes: list[float]) -> None:
         record(f"composite_converged_{fx['edge_um']:g}um_seed{fx['seed']}: {name}", figures, precision="float64")
 
 
+def throughput(edge: float, seed: int) -> None:
+    """Time fibre_composite_voxels on seed 000's block (the fibres of a 4 µm twin) at 32, 16, 8 µm,
+    whole and in chunks of 16³ coarse voxels (cut at the chunk faces)."""
+    twin = vt.generate_fibres(vt.seed000_spec(), (int(round(edge / 4)),) * 3, 4.0, seed)
+    figures: dict[str, float] = {"edge_um": edge, "fibres": len(twin.fibres), "threads": vt.get_num_threads()}
+    for hc in (32.0, 16.0, 8.0):
+        n = int(round(edge / hc))
+        t0 = time.perf_counter()
+        cv = vt.fibre_composite_voxels(twin.fibres, (n, n, n), hc, materials=MATERIALS)
+        figures[f"whole_{hc:g}um_s"] = time.perf_counter() - t0
+        figures[f"rows_{hc:g}um"] = cv.n_entries
+        t0 = time.perf_counter()
+        for _ in vt.fibre_composite_chunks(twin.fibres, (n, n, n), hc, 16, materials=MATERIALS):
+            pass
+        figures[f"chunks16_{hc:g}um_s"] = time.perf_counter() - t0
+    print(figures)
+    record(f"fibre_composite_throughput_{edge:g}um", figures)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="case", required=True)
@@ -151,8 +171,13 @@ def main() -> None:
     c.add_argument("--fixture", type=Path, default=FIXTURE)
     c.add_argument("--laws", nargs="+", default=["laminate", "mori-tanaka", "spheroids", "double-inclusion"])
     c.add_argument("--coarse", type=float, nargs="+", default=[32.0, 16.0, 8.0])
+    t = sub.add_parser("throughput")
+    t.add_argument("--edge", type=float, default=500.0, help="µm (seed 000's block: 500)")
+    t.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    if args.case == "reference":
+    if args.case == "throughput":
+        throughput(args.edge, args.seed)
+    elif args.case == "reference":
         reference(args.edge, args.seed, args.voxel_sizes, args.fixture)
     else:
         compare(args.fixture, args.laws, args.coarse)
