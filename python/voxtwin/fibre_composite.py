@@ -31,6 +31,7 @@ import numpy as np
 
 from . import _core
 from . import _validate as check
+from ._backend import Device, cuda_module, resolve_device
 from ._material_table import check_materials
 from .composite import CompositeVoxels, _from_cells
 from .composite_laws import LAWS
@@ -57,6 +58,7 @@ def fibre_composite_voxels(
     normal_resolution: int = 15,
     law: str = "double-inclusion",
     aspect: float | None = None,
+    device: Device = "auto",
 ) -> CompositeVoxels:
     """Composite voxels of a coarse grid computed from the fibres' exact cylinders.
 
@@ -81,6 +83,8 @@ def fibre_composite_voxels(
         prolate spheroids of ``aspect``); see :mod:`voxtwin.composite_laws`.
     aspect : length / diameter of the inclusions of the ``"spheroids"`` and ``"double-inclusion"``
         laws; default the table's median length / diameter (tip to tip for spherocylinders).
+    device : ``"auto"``, ``"cpu"`` or ``"cuda"`` for the cells (byte-identical; the table and laws
+        are built on the CPU).
 
     Returns a :class:`~voxtwin.CompositeVoxels` with ``factor = points``.
     """
@@ -117,7 +121,8 @@ def fibre_composite_voxels(
         if not aspect > 1.0:
             raise ValueError(f"`aspect` must be > 1 (a prolate spheroid), got aspect={aspect!r}")
 
-    cells = _core.fibre_composite_cells(
+    backend = cuda_module() if resolve_device(device) == "cuda" else _core
+    cells = backend.fibre_composite_cells(
         np.ascontiguousarray(fibres.centre - corner), fibres.direction, fibres.length, fibres.diameter,
         fibres.fibre_shape, grid, h, periodic, p, m_label, f_label, law != "laminate")
     return _from_cells(cells, p, tuple(s * p for s in grid), mats, resolution, periodic, law, aspect, f_label)

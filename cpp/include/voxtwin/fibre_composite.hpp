@@ -33,4 +33,11 @@ constexpr int kMaxFibreCompositePoints = 16;
 void fibre_composite_cells(const std::vector<Fibre>& fibres, FibreShape shape, const FibreGrid& grid, int points,
                            std::uint8_t matrix_label, std::uint8_t fibre_label, bool axes, CompositeCell* out);
 
+namespace cuda {
+/// CUDA twin (defined in libvoxtwin_cuda; byte-identical to the CPU; throws voxtwin::CudaError,
+/// voxtwin::InsufficientMemory before allocating what does not fit).
+void fibre_composite_cells(const std::vector<Fibre>& fibres, FibreShape shape, const FibreGrid& grid, int points,
+                           std::uint8_t matrix_label, std::uint8_t fibre_label, bool axes, CompositeCell* out);
+}  // namespace cuda
+
 }  // namespace voxtwin
