@@ -25,6 +25,9 @@ gradient of a stiffness weight ``C_ijij`` of the phases, so it follows the stron
 (the fibre surface, or the free surface of a part). A void layer carries no normal traction, so
 any void fraction leaves the voxel only its in-plane (traction-free) stiffness.
 
+When the fibres are known, :func:`voxtwin.fibre_composite_voxels` builds the same object straight
+from the fibre table (exact partial volumes, any coarse size, no fine grid; issue 21).
+
 Shapes: every extent must be divisible by ``factor``. Seed 000's 125³ blocks are not: pass
 ``remainder="crop"`` to drop the last ``n mod factor`` fine layers per axis (125 → 124), or
 downsample an assembly of blocks (4 blocks of 125 = 500). Features must be at least ``factor``
