@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "check.cuh"
+#include "fibre_columns.cuh"
 #include "voxtwin/detail/fibre_composite_cell.hpp"
 #include "voxtwin/errors.hpp"
 #include "voxtwin/fibre_composite.hpp"
@@ -42,14 +43,7 @@ __global__ void count_kernel(const FibreSolid* __restrict__ solids, std::int64_t
     const FibreSolid s = solids[n];
     if (s.lo[0] > s.hi[0] || s.lo[1] > s.hi[1] || s.lo[2] > s.hi[2]) continue;
     CountWriter write{&s, inside, top, n, points, g.h};
-    const int p = s.ax[0], q = s.ax[1];
-    const std::int64_t rows = s.hi[q] - s.lo[q] + 1;
-    const std::int64_t columns = (s.hi[p] - s.lo[p] + 1) * rows;
-    for (std::int64_t c = threadIdx.x; c < columns; c += blockDim.x) {
-      const std::int64_t i = s.lo[p] + c / rows, j = s.lo[q] + c % rows;
-      std::int64_t j0 = 0, j1 = -1;
-      if (detail::plane_range(s, i, g.h, j0, j1) && j >= j0 && j <= j1) detail::visit_column(s, g, i, j, true, write);
-    }
+    cuda_detail::visit_fibre_columns(s, g, true, write);
   }
 }
 
@@ -81,12 +75,7 @@ void fibre_composite_cells(const std::vector<Fibre>& fibres, FibreShape shape, c
   // Check the memory before allocating: counts, keys and cells per voxel plus the fibre records.
   const double needed = double(n) * (4.0 + 8.0 + sizeof(CompositeCell)) +
                         double(solids.size()) * (sizeof(FibreSolid) + 8.0 * sizeof(double));
-  std::size_t free_bytes = 0, total_bytes = 0;
-  VOXTWIN_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
-  if (needed > 0.95 * double(free_bytes))
-    throw InsufficientMemory("fibre_composite_cells needs " + std::to_string(needed / (1 << 20)) + " MiB on the GPU, " +
-                                 std::to_string(double(free_bytes) / (1 << 20)) + " MiB are free",
-                             needed, double(free_bytes));
+  cuda_detail::require_free_memory(needed, "fibre_composite_cells");
 
   cuda_detail::DeviceBuffer<FibreSolid> d_solids(solids.size());
   cuda_detail::DeviceBuffer<double> d_centres(t.centres.size()), d_directions(t.directions.size()),

@@ -201,16 +201,22 @@ VOXTWIN_HD void geometry_normal(const Src& src, std::int64_t x0, std::int64_t y0
   for (int a = 0; a < 3; ++a) normal[a] = a == axis ? 1.0f : 0.0f;
 }
 
-/// The composition of coarse voxel (X, Y, Z): sorted labels with counts and the normal.
-template <class Src>
-VOXTWIN_HD CompositeCell composite_block(const Src& src, std::int64_t X, std::int64_t Y, std::int64_t Z,
-                                         const BlockParams& p) {
+/// A cell with no labels, counts or normal yet.
+VOXTWIN_HD inline CompositeCell empty_cell() {
   CompositeCell cell;
   for (int s = 0; s < kCompositeSlots; ++s) {
     cell.label[s] = 0;
     cell.count[s] = 0;
   }
   cell.normal[0] = cell.normal[1] = cell.normal[2] = 0.0f;
+  return cell;
+}
+
+/// The composition of coarse voxel (X, Y, Z): sorted labels with counts and the normal.
+template <class Src>
+VOXTWIN_HD CompositeCell composite_block(const Src& src, std::int64_t X, std::int64_t Y, std::int64_t Z,
+                                         const BlockParams& p) {
+  CompositeCell cell = empty_cell();
   const int f = p.factor;
   const std::int64_t x0 = X * f, y0 = Y * f, z0 = Z * f;
   int n = 0;

@@ -80,12 +80,7 @@ inline FibreCellParams cell_params(const FibreAxesTable& t, FibreShape shape, co
 /// The cell of coarse voxel `idx` (C order of q.axes.shape) from its clamped sub-point count and key.
 VOXTWIN_HD inline CompositeCell fibre_composite_cell(std::uint32_t inside, std::uint64_t key, std::int64_t idx,
                                                      const FibreCellParams& q) {
-  CompositeCell cell;
-  for (int s = 0; s < kCompositeSlots; ++s) {
-    cell.label[s] = 0;
-    cell.count[s] = 0;
-  }
-  cell.normal[0] = cell.normal[1] = cell.normal[2] = 0.0f;
+  CompositeCell cell = empty_cell();
   const int c = static_cast<int>(inside) < q.full ? static_cast<int>(inside) : q.full;
   if (c == 0 || c == q.full) {
     cell.label[0] = c == 0 ? q.matrix_label : q.fibre_label;
