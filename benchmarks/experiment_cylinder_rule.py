@@ -24,62 +24,12 @@ import numpy as np
 import voxtwin as vt
 from _harness import record
 from voxtwin._material_table import MaterialTable
+from voxtwin.composite_laws import mori_tanaka
 
 LIB = vt.material_library()
 MATRIX, FIBRE = LIB["pla"], LIB["basalt_fibre"]
 MATERIALS = {0: MATRIX, 1: FIBRE}
 FACTOR = 4
-
-_ROOT2 = np.sqrt(2.0)
-_MANDEL = np.array([1, 1, 1, _ROOT2, _ROOT2, _ROOT2])
-
-
-def to_mandel(C_voigt: np.ndarray) -> np.ndarray:
-    return C_voigt * np.outer(_MANDEL, _MANDEL)
-
-
-def to_voigt(C_mandel: np.ndarray) -> np.ndarray:
-    return C_mandel / np.outer(_MANDEL, _MANDEL)
-
-
-
-def eshelby_cylinder_z(nu: float) -> np.ndarray:
-    """Eshelby tensor (Mandel) of an infinite circular cylinder along z in an isotropic matrix."""
-    S = np.zeros((6, 6))
-    d = 8.0 * (1.0 - nu)
-    S[0, 0] = S[1, 1] = (5.0 - 4.0 * nu) / d
-    S[0, 1] = S[1, 0] = (4.0 * nu - 1.0) / d
-    S[0, 2] = S[1, 2] = nu / (2.0 * (1.0 - nu))
-    S[5, 5] = 2.0 * (3.0 - 4.0 * nu) / d  # Mandel shear entries carry 2 S_ijij
-    S[3, 3] = S[4, 4] = 0.5
-    return S
-
-
-def mori_tanaka_cylinders_z(f: np.ndarray) -> np.ndarray:
-    """Mandel stiffness (n, 6, 6) of aligned fibres along z at fibre fractions ``f`` (n,)."""
-    Cm, Cf = to_mandel(MATRIX.C), to_mandel(FIBRE.C)
-    I = np.eye(6)
-    A = np.linalg.inv(I + eshelby_cylinder_z(MATRIX.nu) @ np.linalg.solve(Cm, Cf - Cm))  # dilute concentration
-    f = np.asarray(f, dtype=np.float64)[:, None, None]
-    return Cm + f * (Cf - Cm) @ A @ np.linalg.inv((1.0 - f) * I + f * A)
-
-
-def levin_alpha(C_mandel: np.ndarray) -> np.ndarray:
-    """Two-phase thermal expansion (Voigt, engineering shears) of effective stiffnesses (n, 6, 6)."""
-    Sm, Sf = np.linalg.inv(to_mandel(MATRIX.C)), np.linalg.inv(to_mandel(FIBRE.C))
-    am, af = MATRIX.alpha / _MANDEL, FIBRE.alpha / _MANDEL  # Voigt → Mandel strain
-    a = am + np.einsum("nij,j->ni", np.linalg.inv(C_mandel) - Sm, np.linalg.solve(Sf - Sm, af - am))
-    return a * _MANDEL
-
-
-def frames(directions: np.ndarray) -> np.ndarray:
-    """Right-handed frames (n, 3, 3) whose third column is each unit direction."""
-    d = directions / np.linalg.norm(directions, axis=1, keepdims=True)
-    helper = np.where(np.abs(d[:, :1]) < 0.9, [[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
-    e1 = np.cross(d, helper)
-    e1 /= np.linalg.norm(e1, axis=1, keepdims=True)
-    return np.stack([e1, np.cross(d, e1), d], axis=2)
-
 
 def dominant_instance(instances: np.ndarray) -> np.ndarray:
     """Per coarse voxel, the fibre instance holding most of its fine voxels (0 = none)."""
@@ -97,12 +47,6 @@ def dominant_instance(instances: np.ndarray) -> np.ndarray:
     length = np.take_along_axis(counts, run_id - 1, axis=1) * (blocks > 0)
     best = np.argmax(length, axis=1)
     return blocks[np.arange(blocks.shape[0]), best].reshape(tuple(c))
-
-
-def turned(C_mandel: np.ndarray, alpha: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Voigt stiffnesses and CTEs given in the frames R (n, 3, 3), turned by the library's rotation."""
-    laws = [vt.Anisotropic(to_voigt(C), a).rotated(r) for C, a, r in zip(C_mandel, alpha, R)]
-    return np.array([m.C for m in laws]), np.array([m.alpha for m in laws])
 
 
 def cylinder_table(twin: vt.UnitTwin, cv: vt.CompositeVoxels, instances: np.ndarray, voxel_size: float,
@@ -125,8 +69,7 @@ def cylinder_table(twin: vt.UnitTwin, cv: vt.CompositeVoxels, instances: np.ndar
     radial = np.linalg.norm(p - along[:, None] * direction[i], axis=1)
     core = (radial < reach * FACTOR) & (np.abs(along) < half_length[i])
     cand, i = cand[core], i[core]
-    C_local = mori_tanaka_cylinders_z(frac[cand])
-    C_cyl, alpha_cyl = turned(C_local, levin_alpha(C_local), frames(direction[i]))
+    C_cyl, alpha_cyl = mori_tanaka(MATRIX, FIBRE, frac[cand], direction[i])  # the library's law (issue 21)
     index = base.index.astype(np.int64).ravel()
     index[cand] = base.C.shape[0] + np.arange(cand.size)
     if index.max() >= vt.composite.MAX_TABLE_ENTRIES:
@@ -160,8 +103,8 @@ def main() -> None:
     args = parser.parse_args()
 
     # The Mori–Tanaka law must reduce to the phases at the ends.
-    ends = mori_tanaka_cylinders_z(np.array([0.0, 1.0]))
-    assert np.allclose(to_voigt(ends[0]), MATRIX.C) and np.allclose(to_voigt(ends[1]), FIBRE.C)
+    ends = mori_tanaka(MATRIX, FIBRE, np.array([0.0, 1.0]), np.array([[0.0, 0.0, 1.0]] * 2))[0]
+    assert np.allclose(ends[0], MATRIX.C) and np.allclose(ends[1], FIBRE.C)
 
     twin = vt.generate_fibres(vt.seed000_spec(), (args.size,) * 3, args.voxel_size, args.seed, instances=True)
     labels = vt.composite.crop_to_factor(twin.labels, FACTOR)

@@ -42,6 +42,17 @@ class DeviceBuffer {
   std::size_t count_ = 0;
 };
 
+/// Throws voxtwin::InsufficientMemory ("`what` needs … MiB on the GPU, … MiB are free") unless
+/// `needed` bytes fit in 95 % of the free device memory; call before allocating.
+inline void require_free_memory(double needed, const char* what) {
+  std::size_t free_bytes = 0, total_bytes = 0;
+  check(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo", __FILE__, __LINE__);
+  if (needed > 0.95 * double(free_bytes))
+    throw InsufficientMemory(std::string(what) + " needs " + std::to_string(needed / (1 << 20)) + " MiB on the GPU, " +
+                                 std::to_string(double(free_bytes) / (1 << 20)) + " MiB are free",
+                             needed, double(free_bytes));
+}
+
 }  // namespace voxtwin::cuda_detail
 
 #define VOXTWIN_CUDA_CHECK(call) ::voxtwin::cuda_detail::check((call), #call, __FILE__, __LINE__)

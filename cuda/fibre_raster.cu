@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "check.cuh"
+#include "fibre_columns.cuh"
 #include "voxtwin/detail/fibre_solid.hpp"
 #include "voxtwin/errors.hpp"
 #include "voxtwin/fibres.hpp"
@@ -48,16 +49,7 @@ __global__ void raster_kernel(const FibreSolid* __restrict__ solids, std::int64_
     if (s.lo[0] > s.hi[0] || s.lo[1] > s.hi[1] || s.lo[2] > s.hi[2]) continue;
     DeviceWriter write{&s, labels, fibre_label, instances, 0xFFFFFFFFu - static_cast<std::uint32_t>(n), fractions,
                        supersample, g.h};
-    // Threads over the (plane, row) pairs of the bounding box; each walks one column.
-    const int p = s.ax[0], q = s.ax[1];
-    const std::int64_t rows = s.hi[q] - s.lo[q] + 1;
-    const std::int64_t columns = (s.hi[p] - s.lo[p] + 1) * rows;
-    for (std::int64_t c = threadIdx.x; c < columns; c += blockDim.x) {
-      const std::int64_t i = s.lo[p] + c / rows, j = s.lo[q] + c % rows;
-      std::int64_t j0 = 0, j1 = -1;
-      if (detail::plane_range(s, i, g.h, j0, j1) && j >= j0 && j <= j1)
-        detail::visit_column(s, g, i, j, fractions != nullptr, write);
-    }
+    cuda_detail::visit_fibre_columns(s, g, fractions != nullptr, write);
   }
 }
 
@@ -90,12 +82,7 @@ void rasterize_fibres(const std::vector<Fibre>& fibres, FibreShape shape, const 
   // Check the memory before allocating: outputs plus the fibre records.
   const double needed = (targets.labels.data ? 1.0 : 0.0) * n + (targets.instances.data ? 4.0 : 0.0) * n +
                         (targets.fractions.data ? 4.0 : 0.0) * n + sizeof(FibreSolid) * double(solids.size());
-  std::size_t free_bytes = 0, total_bytes = 0;
-  VOXTWIN_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
-  if (needed > 0.95 * double(free_bytes))
-    throw InsufficientMemory("rasterize_fibres needs " + std::to_string(needed / (1 << 20)) + " MiB on the GPU, " +
-                                 std::to_string(double(free_bytes) / (1 << 20)) + " MiB are free",
-                             needed, double(free_bytes));
+  cuda_detail::require_free_memory(needed, "rasterize_fibres");
 
   cuda_detail::DeviceBuffer<FibreSolid> d_solids(solids.size());
   cuda_detail::DeviceBuffer<std::uint8_t> d_labels(targets.labels.data ? n : 0);

@@ -15,6 +15,7 @@ PYBIND11_MODULE(_core, m) {
   voxtwin::bind::bind_elasticity(m);
   voxtwin::bind::bind_laminate(m);
   voxtwin::bind::bind_composite_voxels(m);
+  voxtwin::bind::bind_fibre_composite(m);
   voxtwin::bind::bind_growth(m);
   voxtwin::bind::bind_two_point(m);
   voxtwin::bind::bind_run_lengths(m);

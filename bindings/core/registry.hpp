@@ -11,6 +11,7 @@ void bind_fibres(pybind11::module_& m);
 void bind_elasticity(pybind11::module_& m);
 void bind_laminate(pybind11::module_& m);
 void bind_composite_voxels(pybind11::module_& m);
+void bind_fibre_composite(pybind11::module_& m);
 void bind_growth(pybind11::module_& m);
 void bind_two_point(pybind11::module_& m);
 void bind_run_lengths(pybind11::module_& m);

@@ -10,6 +10,7 @@ PYBIND11_MODULE(_cuda, m) {
   voxtwin::bind::bind_cuda_fibres(m);
   voxtwin::bind::bind_cuda_elasticity(m);
   voxtwin::bind::bind_cuda_composite_voxels(m);
+  voxtwin::bind::bind_cuda_fibre_composite(m);
   voxtwin::bind::bind_cuda_two_point(m);
   voxtwin::bind::bind_cuda_batched_homogenization(m);
   voxtwin::bind::bind_cuda_gaussian_field(m);

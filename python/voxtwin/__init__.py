@@ -16,6 +16,7 @@ from . import _core, analysis, io, orientation, segment, simulate
 from ._backend import backend_info, cuda_available, cuda_status, get_num_threads, set_num_threads
 from .characterize import FibreStatistics, characterize
 from .composite import CompositeVoxels, composite_voxels, laminate, majority_vote
+from .fibre_composite import fibre_composite_chunks, fibre_composite_voxels
 from .distributions import Empirical, Fixed, LogNormal, Normal
 from .errors import (
     BackendUnavailableError,
@@ -126,6 +127,8 @@ __all__ = [
     "closed_loop",
     "ClosedLoop",
     "composite_voxels",
+    "fibre_composite_voxels",
+    "fibre_composite_chunks",
     "CompositeVoxels",
     "majority_vote",
     "laminate",

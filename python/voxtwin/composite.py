@@ -25,6 +25,9 @@ gradient of a stiffness weight ``C_ijij`` of the phases, so it follows the stron
 (the fibre surface, or the free surface of a part). A void layer carries no normal traction, so
 any void fraction leaves the voxel only its in-plane (traction-free) stiffness.
 
+When the fibres are known, :func:`voxtwin.fibre_composite_voxels` builds the same object straight
+from the fibre table (exact partial volumes, any coarse size, no fine grid; issue 21).
+
 Shapes: every extent must be divisible by ``factor``. Seed 000's 125³ blocks are not: pass
 ``remainder="crop"`` to drop the last ``n mod factor`` fine layers per axis (125 → 124), or
 downsample an assembly of blocks (4 blocks of 125 = 500). Features must be at least ``factor``
@@ -45,6 +48,7 @@ from . import _core
 from . import _validate as check
 from ._backend import Device, cuda_module, resolve_device
 from ._material_table import MaterialTable, check_labels, check_materials
+from .composite_laws import mori_tanaka
 from .errors import NormalResolutionWarning, ThinFeatureWarning
 from .materials import Material
 from .phases import phase_counts
@@ -130,6 +134,13 @@ class CompositeVoxels:
     periodic: bool = True
     quantized_normals: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
     """Normals (rows, 3) int8 on the cube surface max|n_i| = ``normal_resolution``, as the laminates used them."""
+    law: str = "laminate"
+    """Law of the mixed rows (:data:`voxtwin.composite_laws.LAWS`); for ``"mori-tanaka"`` and
+    ``"spheroids"`` the row directions are fibre axes, not interface normals."""
+    aspect: float = float("inf")
+    """Inclusion aspect ratio (length / diameter) of the ``"spheroids"`` law."""
+    fibre_label: int = 1
+    """The inclusion phase of the Mori–Tanaka laws."""
 
     def __repr__(self) -> str:
         return (f"CompositeVoxels(shape={self.shape}, factor={self.factor}, rows={self.n_entries}, "
@@ -191,8 +202,8 @@ class CompositeVoxels:
         rows = sorted(mats)
         C_by_label, alpha_by_label = _laws_by_label(mats)
         m = len(rows)
-        C, alpha = _core.composite_laminates(self.entry_labels[m:], self.entry_counts[m:],
-                                             self.quantized_normals[m:], self.factor, C_by_label, alpha_by_label)
+        C, alpha = _row_laws(self.law, self.aspect, self.fibre_label, self.entry_labels[m:], self.entry_counts[m:],
+                             self.quantized_normals[m:], self.factor, mats)
         return replace(self, C=np.concatenate([C_by_label[rows], C]),
                        alpha=np.concatenate([alpha_by_label[rows], alpha]), materials=mats)
 
@@ -450,10 +461,35 @@ def composite_voxels(
         inst = _fit_shape(instances, f, remainder, "instances")
         axes, rounded = _fibre_axes(fibres, check.voxel_size(voxel_size))
 
+    cells = backend.composite_cells(fine, f, periodic, _stiffness_weights(mats), inst, *axes, rounded=rounded)
+    cv = _from_cells(cells, f, fine.shape, mats, resolution, periodic)
+    if check_features:
+        _warn_thin_features(fine, f, mats)
+    return cv
+
+
+def _row_laws(law: str, aspect: float, fibre_label: int, e_labels: np.ndarray, e_counts: np.ndarray,
+              e_normals: np.ndarray, f: int, mats: Mapping[int, Material]) -> tuple[np.ndarray, np.ndarray]:
+    """Stiffness (k, 6, 6) and CTE (k, 6) of the mixed table rows under ``law``."""
+    if law == "laminate":
+        C_by_label, alpha_by_label = _laws_by_label(mats)
+        return _core.composite_laminates(e_labels, e_counts, e_normals, f, C_by_label, alpha_by_label)
+    others = sorted(set(mats) - {fibre_label})
+    if fibre_label not in mats or len(others) != 1:
+        raise ValueError(f"law={law!r} needs exactly two phases, the fibre (label {fibre_label}) and a matrix, "
+                         f"got labels {sorted(mats)}")
+    fractions = ((e_labels == fibre_label) * e_counts).sum(axis=1) / f**3
+    return mori_tanaka(mats[others[0]], mats[fibre_label], fractions, e_normals.astype(np.float64),
+                       np.inf if law == "mori-tanaka" else aspect, double_inclusion=law == "double-inclusion")
+
+
+def _from_cells(cells: np.ndarray, f: int, fine_shape: Sequence[int], mats: Mapping[int, Material], resolution: int,
+                periodic: bool, law: str = "laminate", aspect: float = float("inf"),
+                fibre_label: int = 1) -> CompositeVoxels:
+    """The table of distinct (labels, counts, direction) cells with their laws (both routes)."""
     rows = sorted(mats)
     row_of_label = np.full(256, -1, dtype=np.int32)
     row_of_label[rows] = np.arange(len(rows), dtype=np.int32)
-    cells = backend.composite_cells(fine, f, periodic, _stiffness_weights(mats), inst, *axes, rounded=rounded)
     index, e_labels, e_counts, e_normals, used = _core.composite_table(
         cells, row_of_label, len(rows), resolution, MAX_TABLE_ENTRIES
     )
@@ -464,11 +500,11 @@ def composite_voxels(
             f"{resolution}: interface normals quantized with resolution {used} instead ({12 * used * used + 1} "
             f"directions, {len(rows) + len(e_labels)} rows)",
             NormalResolutionWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
 
     C_by_label, alpha_by_label = _laws_by_label(mats)
-    lam_C, lam_alpha = _core.composite_laminates(e_labels, e_counts, e_normals, f, C_by_label, alpha_by_label)
+    lam_C, lam_alpha = _row_laws(law, aspect, fibre_label, e_labels, e_counts, e_normals, f, mats)
 
     m = len(rows)
     plain_labels = np.zeros((m, MAX_PHASES_PER_VOXEL), dtype=np.uint8)
@@ -486,14 +522,15 @@ def composite_voxels(
         entry_counts=np.concatenate([plain_counts, e_counts]),
         entry_normals=np.concatenate([np.zeros((m, 3)), unit]),
         factor=f,
-        fine_shape=tuple(int(s) for s in fine.shape),  # type: ignore[arg-type]
+        fine_shape=tuple(int(s) for s in fine_shape),  # type: ignore[arg-type]
         materials=dict(mats),
         normal_resolution=int(used),
         periodic=periodic,
         quantized_normals=np.concatenate([np.zeros((m, 3), np.int8), e_normals]),
+        law=law,
+        aspect=float(aspect),
+        fibre_label=int(fibre_label),
     )
-    if check_features:
-        _warn_thin_features(fine, f, mats)
     return cv
 
 

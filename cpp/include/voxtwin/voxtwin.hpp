@@ -21,3 +21,4 @@
 #include "voxtwin/gaussian_field.hpp"
 #include "voxtwin/batched_homogenization.hpp"
 #include "voxtwin/cluster_correlation.hpp"
+#include "voxtwin/fibre_composite.hpp"

@@ -66,44 +66,18 @@ VOXTWIN_HD inline void capped_cylinder_normal(const double r[3], double rl, doub
   *excess = a > 0.0 && b > 0.0 ? sqrt(a * a + b * b) : (a > b ? a : b);
 }
 
-/// The radial direction from the axis of the block's dominant fibre to the block centre.
-/// False when the block holds no listed fibre or sits on the axis.
-template <class Src>
-VOXTWIN_HD bool fibre_normal(const Src& src, std::int64_t x0, std::int64_t y0, std::int64_t z0, const BlockParams& p,
-                             float* normal) {
-  constexpr int kIds = 8;  // distinct instances tracked per block; more never occur at sane resolutions
-  std::uint32_t ids[kIds];
-  int counts[kIds];
-  int m = 0;
-  const int f = p.factor;
-  for (int i = 0; i < f; ++i)
-    for (int j = 0; j < f; ++j)
-      for (int k = 0; k < f; ++k) {
-        const std::uint32_t id = src.instance(x0 + i, y0 + j, z0 + k);
-        if (id == 0u) continue;
-        int s = 0;
-        while (s < m && ids[s] != id) ++s;
-        if (s < m) {
-          ++counts[s];
-        } else if (m < kIds) {
-          ids[m] = id;
-          counts[m] = 1;
-          ++m;
-        }
-      }
-  if (m == 0) return false;
-  int top = 0;
-  for (int s = 1; s < m; ++s)
-    if (counts[s] > counts[top] || (counts[s] == counts[top] && ids[s] < ids[top])) top = s;
-  const std::int64_t row = static_cast<std::int64_t>(ids[top]) - 1;
-  if (row >= p.n_fibres) return false;
+/// Surface normal of fibre `row` (of p's table, in p's length units) at the point nearest to the
+/// point (px, py, pz): radial from the axis, axial at flat end faces, away from the cap centre of a
+/// spherocylinder; of the nearest periodic image when p.periodic (p.shape gives the period).
+/// False when the point sits on the axis or the direction is zero. Shared by the voxel route
+/// (fibre_normal) and the fibre-table route (cpp/src/fibre_composite.cpp).
+VOXTWIN_HD inline bool fibre_row_normal(const BlockParams& p, std::int64_t row, double px, double py, double pz,
+                                        float* normal) {
   const double* c = p.centres + 3 * row;
   const double* d = p.directions + 3 * row;
   const double dd = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
   if (!(dd > 0.0)) return false;
-  const double half = 0.5 * f;
-  const double v[3] = {static_cast<double>(x0) + half - c[0], static_cast<double>(y0) + half - c[1],
-                       static_cast<double>(z0) + half - c[2]};
+  const double v[3] = {px - c[0], py - c[1], pz - c[2]};
   const double L[3] = {static_cast<double>(p.shape.nx), static_cast<double>(p.shape.ny),
                        static_cast<double>(p.shape.nz)};
   const double dl = sqrt(dd);
@@ -140,6 +114,42 @@ VOXTWIN_HD bool fibre_normal(const Src& src, std::int64_t x0, std::int64_t y0, s
   if (!(best_n[0] != 0.0 || best_n[1] != 0.0 || best_n[2] != 0.0)) return false;  // on the axis
   for (int a = 0; a < 3; ++a) normal[a] = static_cast<float>(best_n[a]);
   return true;
+}
+
+/// The radial direction from the axis of the block's dominant fibre to the block centre.
+/// False when the block holds no listed fibre or sits on the axis.
+template <class Src>
+VOXTWIN_HD bool fibre_normal(const Src& src, std::int64_t x0, std::int64_t y0, std::int64_t z0, const BlockParams& p,
+                             float* normal) {
+  constexpr int kIds = 8;  // distinct instances tracked per block; more never occur at sane resolutions
+  std::uint32_t ids[kIds];
+  int counts[kIds];
+  int m = 0;
+  const int f = p.factor;
+  for (int i = 0; i < f; ++i)
+    for (int j = 0; j < f; ++j)
+      for (int k = 0; k < f; ++k) {
+        const std::uint32_t id = src.instance(x0 + i, y0 + j, z0 + k);
+        if (id == 0u) continue;
+        int s = 0;
+        while (s < m && ids[s] != id) ++s;
+        if (s < m) {
+          ++counts[s];
+        } else if (m < kIds) {
+          ids[m] = id;
+          counts[m] = 1;
+          ++m;
+        }
+      }
+  if (m == 0) return false;
+  int top = 0;
+  for (int s = 1; s < m; ++s)
+    if (counts[s] > counts[top] || (counts[s] == counts[top] && ids[s] < ids[top])) top = s;
+  const std::int64_t row = static_cast<std::int64_t>(ids[top]) - 1;
+  if (row >= p.n_fibres) return false;
+  const double half = 0.5 * f;
+  return fibre_row_normal(p, row, static_cast<double>(x0) + half, static_cast<double>(y0) + half,
+                          static_cast<double>(z0) + half, normal);
 }
 
 /// Interface normal from the fine geometry (see composite_voxels.hpp): the summed central
@@ -191,16 +201,22 @@ VOXTWIN_HD void geometry_normal(const Src& src, std::int64_t x0, std::int64_t y0
   for (int a = 0; a < 3; ++a) normal[a] = a == axis ? 1.0f : 0.0f;
 }
 
-/// The composition of coarse voxel (X, Y, Z): sorted labels with counts and the normal.
-template <class Src>
-VOXTWIN_HD CompositeCell composite_block(const Src& src, std::int64_t X, std::int64_t Y, std::int64_t Z,
-                                         const BlockParams& p) {
+/// A cell with no labels, counts or normal yet.
+VOXTWIN_HD inline CompositeCell empty_cell() {
   CompositeCell cell;
   for (int s = 0; s < kCompositeSlots; ++s) {
     cell.label[s] = 0;
     cell.count[s] = 0;
   }
   cell.normal[0] = cell.normal[1] = cell.normal[2] = 0.0f;
+  return cell;
+}
+
+/// The composition of coarse voxel (X, Y, Z): sorted labels with counts and the normal.
+template <class Src>
+VOXTWIN_HD CompositeCell composite_block(const Src& src, std::int64_t X, std::int64_t Y, std::int64_t Z,
+                                         const BlockParams& p) {
+  CompositeCell cell = empty_cell();
   const int f = p.factor;
   const std::int64_t x0 = X * f, y0 = Y * f, z0 = Z * f;
   int n = 0;

@@ -1,0 +1,187 @@
+"""Composite voxels from the fibre table against a converged reference (issue 21).
+
+    python benchmarks/bench_composite_converged.py reference [--edge 160] [--seed 0] [--voxel-sizes 4 2 1.6 1.25 1]
+    python benchmarks/bench_composite_converged.py compare  [--fixture tests/data/composite_converged_seed0.json]
+    python benchmarks/bench_composite_converged.py throughput [--edge 500]
+
+reference: seed 000's fibres (basalt 15 µm × 100 µm, 10 vol %, ±15° about X, in PLA; the unit-twin
+generator with ``seed``) in a periodic cube of ``edge`` µm, rasterized from the same fibre table
+at every voxel size and homogenized (hex8r, float64, tol 1e-6). The h → 0 limit of C and α with
+its uncertainty comes from :func:`voxtwin.convergence.extrapolate`. Writes the fixture the slow
+test reads (the fibre table, every fine-grid C and α, the limit) — this script is how it is
+regenerated.
+
+compare: composite voxels computed from the fixture's fibre table (``fibre_composite_voxels``,
+several coarse sizes and laws), the voxel route (``composite_voxels`` of the 4 µm and 2 µm grids,
+factor 4) and majority vote, each against the converged C and against the 4 µm grid, per entry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+import voxtwin as vt
+from _harness import record
+from voxtwin.convergence import extrapolate
+
+LIB = vt.material_library()
+MATERIALS = {0: LIB["pla"], 1: LIB["basalt_fibre"]}
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "data" / "composite_converged_seed0.json"
+TOL = 1e-6  # solver tolerance: well below the 0.1 % scale of the differences we compare
+
+
+def homogenize(model, voxel_size: float) -> tuple[np.ndarray, np.ndarray, float, int]:
+    t0 = time.perf_counter()
+    res = vt.homogenize(model, MATERIALS, voxel_size, tol=TOL, device="cpu", precision="float64", progress=False)
+    return np.asarray(res.C), np.asarray(res.alpha), time.perf_counter() - t0, int(np.sum(res.iterations))
+
+
+def reference(edge: float, seed: int, sizes: list[float], fixture: Path) -> None:
+    coarsest = max(sizes)
+    n = int(round(edge / coarsest))
+    if not np.isclose(n * coarsest, edge):
+        raise SystemExit(f"--edge {edge} must be a multiple of every voxel size")
+    twin = vt.generate_fibres(vt.seed000_spec(), (n, n, n), coarsest, seed)
+    fibres = twin.fibres
+    runs = []
+    for h in sorted(sizes, reverse=True):
+        m = int(round(edge / h))
+        if not np.isclose(m * h, edge):
+            raise SystemExit(f"--edge {edge} must be a multiple of voxel size {h}")
+        labels = vt.rasterize_fibres(fibres, (m, m, m), h).labels
+        C, alpha, t, its = homogenize(labels, h)
+        runs.append({"voxel_size": h, "voxels": m**3, "fibre_fraction": float(np.mean(labels == 1)),
+                     "C": C.tolist(), "alpha": alpha.tolist(), "solve_s": t, "iterations": its})
+        print(f"h={h} µm {m}³: C11={C[0, 0]:.4f} C22={C[1, 1]:.4f} C44={C[3, 3]:.4f} {t:.1f} s", flush=True)
+    hs = np.array([r["voxel_size"] for r in runs])
+    Cs = np.array([r["C"] for r in runs])
+    alphas = np.array([r["alpha"] for r in runs])
+    eC, ea = extrapolate(hs, Cs), extrapolate(hs, alphas)
+    data = {
+        "about": "seed 000 fibres in a periodic cube; fine-grid C (GPa) and alpha (1/K) per voxel size and the "
+                 "h->0 limit; regenerate with benchmarks/bench_composite_converged.py reference",
+        "edge_um": edge, "seed": seed, "materials": {"0": "pla", "1": "basalt_fibre"}, "tol": TOL,
+        "fibre_volume_fraction": float(np.sum(fibres.volumes()) / edge**3),
+        "fibres": fibres.to_dict(), "runs": runs,
+        "converged": {"C": eC.limit.tolist(), "C_uncertainty": eC.uncertainty.tolist(),
+                      "alpha": ea.limit.tolist(), "alpha_uncertainty": ea.uncertainty.tolist()},
+    }
+    fixture.parent.mkdir(parents=True, exist_ok=True)
+    fixture.write_text(json.dumps(data, indent=1, default=float) + "\n")
+    figures = {"edge_um": edge, "seed": seed, "fibres": len(fibres)}
+    for r in runs:
+        figures[f"solve_s_{r['voxel_size']:g}um"] = r["solve_s"]
+    for i in range(6):
+        figures[f"C{i + 1}{i + 1}_limit"] = float(eC.limit[i, i])
+        figures[f"C{i + 1}{i + 1}_unc_rel"] = float(eC.uncertainty[i, i] / eC.limit[i, i])
+    figures["alpha_unc_rel"] = float(np.linalg.norm(ea.uncertainty) / np.linalg.norm(ea.limit))
+    record(f"composite_converged_reference_{edge:g}um_seed{seed}", figures, precision="float64")
+
+
+def errors(C: np.ndarray, alpha: np.ndarray, C_ref: np.ndarray, alpha_ref: np.ndarray) -> dict[str, float]:
+    """Worst diagonal entry, worst entry above 1 % of C11, ‖ΔC‖/‖C‖, ‖Δα‖/‖α‖ (relative)."""
+    rel = np.abs(C / C_ref - 1)
+    big = np.abs(C_ref) > 0.01 * C_ref[0, 0]
+    return {"diag_max": float(np.max(np.diag(rel))), "entry_max": float(np.max(rel[big])),
+            "norm": float(np.linalg.norm(C - C_ref) / np.linalg.norm(C_ref)),
+            "alpha": float(np.linalg.norm(alpha - alpha_ref) / np.linalg.norm(alpha_ref))}
+
+
+def models(fixture: dict, laws: list[str], coarse_sizes: list[float]) -> dict[str, tuple]:
+    edge = fixture["edge_um"]
+    fibres = vt.FibreTable.from_dict(fixture["fibres"])
+    out = {}
+    for hc in coarse_sizes:
+        n = int(round(edge / hc))
+        for law in laws:
+            t0 = time.perf_counter()
+            cv = vt.fibre_composite_voxels(fibres, (n, n, n), hc, materials=MATERIALS, law=law)
+            prep = time.perf_counter() - t0
+            out[f"fibres {law} {hc:g} µm"] = (cv, hc, prep)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", vt.ThinFeatureWarning)
+        for h in (4.0, 2.0):
+            m = int(round(edge / h))
+            labels = vt.rasterize_fibres(fibres, (m, m, m), h).labels
+            out[f"voxel route {4 * h:g} µm (from {h:g} µm)"] = (vt.composite_voxels(labels, 4, materials=MATERIALS),
+                                                                4 * h, 0.0)
+            out[f"majority {4 * h:g} µm (from {h:g} µm)"] = (vt.majority_vote(labels, 4), 4 * h, 0.0)
+    return out
+
+
+def compare(path: Path, laws: list[str], coarse_sizes: list[float]) -> None:
+    fx = json.loads(path.read_text())
+    C_ref = np.array(fx["converged"]["C"])
+    a_ref = np.array(fx["converged"]["alpha"])
+    unc = np.array(fx["converged"]["C_uncertainty"])
+    by_h = {r["voxel_size"]: r for r in fx["runs"]}
+    C4, a4 = np.array(by_h[4.0]["C"]), np.array(by_h[4.0]["alpha"])
+    rows = {f"fine {h:g} µm": (np.array(r["C"]), np.array(r["alpha"]), 0.0, 0.0) for h, r in sorted(by_h.items())}
+    for name, (model, h, prep) in models(fx, laws, coarse_sizes).items():
+        C, alpha, t, _ = homogenize(model, h)
+        rows[name] = (C, alpha, prep, t)
+    print(f"converged C diagonal {np.diag(C_ref).round(4).tolist()} ± {np.diag(unc).round(4).tolist()}")
+    for name, (C, alpha, prep, t) in rows.items():
+        e, e4 = errors(C, alpha, C_ref, a_ref), errors(C, alpha, C4, a4)
+        diag = " ".join(f"{100 * (C[i, i] / C_ref[i, i] - 1):+.2f}" for i in range(6))
+        print(f"{name:34s} diag% {diag} | conv: diag {100 * e['diag_max']:.2f} entry {100 * e['entry_max']:.2f} "
+              f"norm {100 * e['norm']:.2f} alpha {100 * e['alpha']:.2f} | vs 4µm: norm {100 * e4['norm']:.2f} "
+              f"diag {100 * e4['diag_max']:.2f} | prep {prep:.2f}s solve {t:.2f}s", flush=True)
+        figures = {f"conv_{k}": v for k, v in e.items()} | {f"fine4_{k}": v for k, v in e4.items()}
+        figures |= {f"C{i + 1}{j + 1}": float(C[i, j]) for i in range(6) for j in range(i, 6)}
+        figures |= {"prep_s": prep, "solve_s": t}
+        record(f"composite_converged_{fx['edge_um']:g}um_seed{fx['seed']}: {name}", figures, precision="float64")
+
+
+def throughput(edge: float, seed: int) -> None:
+    """Time fibre_composite_voxels on seed 000's block (the fibres of a 4 µm twin) at 32, 16, 8 µm,
+    whole and in chunks of 16³ coarse voxels (cut at the chunk faces)."""
+    twin = vt.generate_fibres(vt.seed000_spec(), (int(round(edge / 4)),) * 3, 4.0, seed)
+    figures: dict[str, float] = {"edge_um": edge, "fibres": len(twin.fibres), "threads": vt.get_num_threads()}
+    for hc in (32.0, 16.0, 8.0):
+        n = int(round(edge / hc))
+        t0 = time.perf_counter()
+        cv = vt.fibre_composite_voxels(twin.fibres, (n, n, n), hc, materials=MATERIALS)
+        figures[f"whole_{hc:g}um_s"] = time.perf_counter() - t0
+        figures[f"rows_{hc:g}um"] = cv.n_entries
+        t0 = time.perf_counter()
+        for _ in vt.fibre_composite_chunks(twin.fibres, (n, n, n), hc, 16, materials=MATERIALS):
+            pass
+        figures[f"chunks16_{hc:g}um_s"] = time.perf_counter() - t0
+    print(figures)
+    record(f"fibre_composite_throughput_{edge:g}um", figures)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="case", required=True)
+    r = sub.add_parser("reference")
+    r.add_argument("--edge", type=float, default=160.0, help="edge of the periodic cube (µm)")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--voxel-sizes", type=float, nargs="+", default=[4.0, 2.0, 1.6, 1.25, 1.0])
+    r.add_argument("--fixture", type=Path, default=FIXTURE)
+    c = sub.add_parser("compare")
+    c.add_argument("--fixture", type=Path, default=FIXTURE)
+    c.add_argument("--laws", nargs="+", default=["laminate", "mori-tanaka", "spheroids", "double-inclusion"])
+    c.add_argument("--coarse", type=float, nargs="+", default=[32.0, 16.0, 8.0])
+    t = sub.add_parser("throughput")
+    t.add_argument("--edge", type=float, default=500.0, help="µm (seed 000's block: 500)")
+    t.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if args.case == "throughput":
+        throughput(args.edge, args.seed)
+    elif args.case == "reference":
+        reference(args.edge, args.seed, args.voxel_sizes, args.fixture)
+    else:
+        compare(args.fixture, args.laws, args.coarse)
+
+
+if __name__ == "__main__":
+    main()
