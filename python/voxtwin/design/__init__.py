@@ -5,6 +5,6 @@ them with the FFT solver and fits ξ → C; ``GrowthSurrogate.design`` inverts i
 graded target stiffness (seed 002).
 """
 
-from .growth_surrogate import GrowthDesign, GrowthSurrogate, fit_surrogate, sample_simplex
+from .growth_surrogate import GrowthDesign, GrowthSurrogate, SolvedDesign, fit_surrogate, sample_simplex, solve_design
 
-__all__ = ["GrowthDesign", "GrowthSurrogate", "fit_surrogate", "sample_simplex"]
+__all__ = ["GrowthDesign", "GrowthSurrogate", "SolvedDesign", "fit_surrogate", "sample_simplex", "solve_design"]
