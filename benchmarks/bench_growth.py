@@ -128,6 +128,44 @@ def bench_surrogate() -> None:
                                          "specimen_scatter_max": round(float(spread.max()), 3)})
 
 
+def bench_surrogate_design(specimens: int, holdout_specimens: int, iterations: int, realizations: int) -> None:
+    """The tests' database domain (cross 0.1-0.8) with more specimens, and the solved graded design
+    (E_x 0.2 -> 0.8 of the maximum in four slabs of 6 x 10 x 10 blocks) by ``solve_design``."""
+    import sys
+    from pathlib import Path
+
+    from voxtwin.design import fit_surrogate, solve_design
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from test_growth_surrogate import database_combinations
+
+    lib = vt.growth.basic_blocks(block_voxels=4, voxel_size=375.0, d=0.5)
+    rules = vt.growth.AdjacencyRules.from_library(lib)
+    cpu = time.process_time()
+    sur = fit_surrogate(lib, rules, database_combinations(14), specimens=specimens, specimen_blocks=6,
+                        holdout_specimens=holdout_specimens, progress=False)
+    build_cpu = time.process_time() - cpu
+    spread = np.linalg.norm(sur.C_spread, axis=(1, 2)) / np.linalg.norm(sur.C, axis=(1, 2))
+    mean_C = sur.C[sur.train].mean(axis=0)
+    naive = np.linalg.norm(mean_C - sur.C[sur.test], axis=(1, 2)) / np.linalg.norm(sur.C[sur.test], axis=(1, 2))
+    slabs, per_slab, lateral = 4, 6, 10
+    regions = np.repeat(np.arange(slabs), per_slab)[:, None, None] * np.ones((1, lateral, lateral), dtype=int)
+    target = np.linspace(0.2, 0.8, slabs) * sur.max_property("E_x")
+    t0, cpu = time.perf_counter(), time.process_time()
+    res = solve_design(sur, lib, rules, target, regions, iterations=iterations, realizations=realizations, seed=11)
+    record("growth_surrogate_tests_domain_design", {
+        "combinations": len(sur.xi), "specimens": specimens, "holdout_specimens": holdout_specimens,
+        "build_s": round(sur.build_seconds, 1), "build_cpu_s": round(build_cpu, 1),
+        "heldout_rel_error": [round(float(e), 4) for e in sur.test_error],
+        "mean_predictor_rel_error": [round(float(e), 4) for e in naive],
+        "specimen_scatter_max": round(float(spread.max()), 3),
+        "design_iterations": iterations, "design_realizations": realizations,
+        "solved_over_target_per_iterate": np.round(res.local / target, 3).tolist(),
+        "solved_over_target_each": np.round(res.local_each / target, 3).tolist(),
+        "best_iterate": res.best, "design_s": round(time.perf_counter() - t0, 1),
+        "design_cpu_s": round(time.process_time() - cpu, 1)})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--hvg", help="checkout of Heterogeneous-Virtual-Growth (never committed here)")
@@ -135,12 +173,20 @@ def main() -> None:
     ap.add_argument("--hvg-cells", type=int, nargs="+", default=[216, 343, 512, 729, 1000])
     ap.add_argument("--surrogate", action="store_true", help="also time the surrogate database")
     ap.add_argument("--skip-voxtwin", action="store_true", help="only the other cases")
+    ap.add_argument("--design", action="store_true",
+                    help="the tests' database with more specimens and the solved graded design (solve_design)")
+    ap.add_argument("--specimens", type=int, default=6, help="--design: specimens per training combination")
+    ap.add_argument("--holdout-specimens", type=int, default=12, help="--design: specimens per held-out combination")
+    ap.add_argument("--iterations", type=int, default=4, help="--design: design iterates")
+    ap.add_argument("--realizations", type=int, default=3, help="--design: grown layouts per iterate")
     args = ap.parse_args()
     rates = {} if args.skip_voxtwin else bench_voxtwin()
     if args.hvg:
         extrapolate(bench_hvg(args.hvg, args.hvg_python, args.hvg_cells), rates)
     if args.surrogate:
         bench_surrogate()
+    if args.design:
+        bench_surrogate_design(args.specimens, args.holdout_specimens, args.iterations, args.realizations)
     print(json.dumps({"voxtwin_cells_per_s": {str(int(k)): round(v) for k, v in rates.items()}}))
 
 

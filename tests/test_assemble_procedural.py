@@ -86,3 +86,20 @@ def test_assemblies_are_the_same_bytes_on_every_device(lib: vt.BlockLibrary, dev
     other = vt.Assembly.stacked(lib, [30, 135], layer_shape=(2, 1), seed=4, device=device)
     assert np.array_equal(other.chunk((1, 0, 1), (20, 20, 20)), cpu.chunk((1, 0, 1), (20, 20, 20)))
     assert np.array_equal(other.to_numpy(), cpu.to_numpy())
+
+
+def test_a_migrated_block_keeps_its_method_through_save_and_load(tmp_path) -> None:
+    dense = vt.FibreSpec(volume_fraction=0.3, diameter=12.0, length=60.0,
+                         orientation=vt.orientation.Aligned((1.0, 0.0, 0.0), SPREAD_DEG))
+    lib = vt.BlockLibrary((EDGE,) * 3, VOXEL)
+    lib.add_procedural("rsa", dense, 45.0)
+    lib.add_procedural("migrated", dense, 45.0, method="migrate")
+    labels = lib.generate("migrated", seed=3, device="cpu")
+    twin = vt.generate_fibres(dense.rotated_in_plane(45.0), (EDGE,) * 3, VOXEL, 3, device="cpu", method="migrate")
+    assert np.array_equal(labels, twin.labels) and twin.target_reached
+    assert lib.block_key(0) != lib.block_key(1)  # a store of RSA blocks is not resumed with migrated ones
+    back = vt.BlockLibrary.load(lib.save(tmp_path / "lib"))
+    assert back["migrated"].method == "migrate" and back["rsa"].method == "rsa"
+    assert back.block_key(1) == lib.block_key(1)
+    with pytest.raises(ValueError, match="`method` must be one of"):
+        lib.add_procedural("bad", dense, 0.0, method="sideways")

@@ -10,7 +10,7 @@ import pytest
 import tifffile
 
 import voxtwin as vt
-from voxtwin.cli import main
+from voxtwin.cli import EXIT_FAILED, main
 
 
 def test_generate_writes_labels_and_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -42,3 +42,27 @@ def test_generate_failures_are_exit_codes(tmp_path: Path, capsys: pytest.Capture
     assert "`--out`" in capsys.readouterr().err
     assert main(["generate", "--out", str(tmp_path / "x.npy"), "--volume-fraction", "1.5"]) == 1
     assert "`volume_fraction`" in capsys.readouterr().err
+
+
+def test_generate_method_migrate_reaches_what_rsa_cannot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["generate", "--shape", "40", "40", "40", "--seed", "2", "--volume-fraction", "0.35", "--device", "cpu"]
+    assert main([*argv, "--out", str(tmp_path / "m.npy"), "--method", "migrate"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["method"] == "migrate" and summary["target_reached"]
+    spec = vt.FibreSpec(0.35, 15.0, 100.0, vt.orientation.Aligned((1.0, 0.0, 0.0), 15.0))
+    twin = vt.generate_fibres(spec, (40, 40, 40), 4.0, 2, device="cpu", method="migrate")
+    assert np.load(tmp_path / "m.npy").tobytes() == twin.labels.tobytes()  # the flag reaches the library call
+    assert twin.achieved_volume_fraction >= 0.345 and not vt.overlapping_fibres(twin.fibres, (40, 40, 40), 4.0).any()
+    # The negative control: the default (RSA) on the same block jams short of 35 % and says so in the exit code.
+    rc = main([*argv, "--out", str(tmp_path / "r.npy"), "--max-attempts", "5000"])
+    out, err = capsys.readouterr()
+    summary = json.loads(out)
+    assert "stopped at volume fraction" in err
+    assert rc == EXIT_FAILED and summary["method"] == "rsa" and summary["achieved_volume_fraction"] < 0.3
+
+
+def test_generate_rejects_an_unknown_method(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["generate", "--out", str(tmp_path / "x.npy"), "--method", "sideways"])
+    assert exc.value.code == 2 and "--method" in capsys.readouterr().err
+    assert not (tmp_path / "x.npy").exists()

@@ -1,9 +1,9 @@
 """ξ → C surrogate of grown architectures and a graded design checked by the FFT solver (seed 002).
 
-Scaled to a 2-core CI machine: 14 combinations × 3 periodic specimens of 6×6×6 blocks at 4 voxels
-(24³ voxels each) instead of the seed's 200 × 100 specimens of 10×10×10 blocks. At that size the
-specimens scatter by 1–12 % (Frobenius) per combination, so the bounds below are what this
-database supports, not the issue's 5 % and 10 %: see benchmarks/RESULTS.md (virtual growth).
+Scaled to a 2-core CI machine: 14 combinations × 6 periodic specimens of 6×6×6 blocks at 4 voxels
+(24³ voxels each; 12 per held-out combination, so the error measures the surrogate rather than the
+scatter of a few specimens) instead of the seed's 200 × 100 specimens of 10×10×10 blocks. Specimens
+scatter by up to ~6 % (Frobenius) per combination; see benchmarks/RESULTS.md (virtual growth).
 """
 
 from __future__ import annotations
@@ -12,11 +12,16 @@ import numpy as np
 import pytest
 
 import voxtwin as vt
-from voxtwin.design import fit_surrogate
+from voxtwin.design import fit_surrogate, solve_design
 from voxtwin.growth import AdjacencyRules, basic_blocks, grow
 
-# Held-out relative Frobenius error this database reaches (measured 4–13 %); the issue asks 5 %.
-HELDOUT_TOL = 0.15
+# Held-out relative Frobenius error this database reaches: measured 6.1, 4.6, 2.7 % (mean 4.5 %);
+# the issue asks 5 %: the mean meets it, the worst combination (specimen scatter 6.4 %) does not.
+HELDOUT_MAX = 0.07
+HELDOUT_MEAN = 0.05
+# Solved / target stiffness per slab of the graded design: measured within 6.4 % (best of 4 iterates,
+# 3 grown layouts each; single layouts scatter 0.66-1.27); the issue asks 10 %.
+DESIGN_TOL = 0.10
 RESIN = vt.Isotropic(1.16251, 0.40, name="resin")  # the seed's printed resin (GPa)
 
 
@@ -34,7 +39,8 @@ def database_combinations(n: int, seed: int = 0) -> np.ndarray:
 def setup():
     lib = basic_blocks(block_voxels=4, voxel_size=375.0, d=0.5)
     rules = AdjacencyRules.from_library(lib)
-    sur = fit_surrogate(lib, rules, database_combinations(14), specimens=3, specimen_blocks=6, progress=False)
+    sur = fit_surrogate(lib, rules, database_combinations(14), specimens=6, specimen_blocks=6, holdout_specimens=12,
+                        progress=False)
     return lib, rules, sur
 
 
@@ -42,7 +48,7 @@ def setup():
 def test_surrogate_predicts_heldout_stiffness(setup):
     _, _, sur = setup
     assert len(sur.test) >= 3 and len(set(sur.test) & set(sur.train)) == 0
-    assert sur.test_error.max() <= HELDOUT_TOL, sur.test_error
+    assert sur.test_error.max() <= HELDOUT_MAX and sur.test_error.mean() <= HELDOUT_MEAN, sur.test_error
     # control: the mean stiffness of the training set misses the held-out ones by far more
     mean_C = sur.C[sur.train].mean(axis=0)
     naive = np.linalg.norm(mean_C - sur.C[sur.test], axis=(1, 2)) / np.linalg.norm(sur.C[sur.test], axis=(1, 2))
@@ -64,20 +70,16 @@ def test_designed_gradient_is_followed_by_the_solved_assembly(setup):
     assert np.allclose(design.predicted, target, rtol=0.01)
     lo, hi = sur.bounds()
     assert (design.xi >= lo - 1e-3).all() and (design.xi <= hi + 1e-3).all()
-    layout = grow(rules, regions.shape, design.frequency, seed=11, regions=regions, periodic=True)
-    assert layout.violations() == 0
-    assert np.abs(layout.frequencies() - layout.targets).max() <= 0.02
-    labels = vt.Assembly.from_layout(lib, layout).to_numpy()
-    sxx = 1e-3  # GPa, uniaxial along the grading: every slab carries the same mean σ_xx
-    sol = vt.solve(labels, {0: RESIN, 2: vt.VOID}, stress=[sxx, 0, 0, 0, 0, 0], tol=1e-3, voxel_size=lib.voxel_size,
-                   fields=("strain",), progress=False)
-    exx = sol.strain[0].reshape(slabs, lib.block_shape[0] * per_slab, -1).mean(axis=(1, 2))
-    local = sxx / exx
-    # Measured: local/target = 1.17, 0.81, 0.75, 0.94 (the issue's 10 % is not met at this size).
-    # What holds: the solved stiffness rises slab by slab and spans most of the 4x target range.
-    assert np.all(np.diff(local) > 0), local
-    assert local[-1] / local[0] > 2.5, local
-    assert np.all(np.abs(local / target - 1) <= 0.35), (local, target)
+    solved = solve_design(sur, lib, rules, target, regions, iterations=4, realizations=3, seed=11,
+                          materials={0: RESIN, 2: vt.VOID})
+    for layout in solved.layouts:
+        assert layout.violations() == 0
+        assert np.abs(layout.frequencies() - layout.targets).max() <= 0.02
+    assert np.allclose(solved.design.predicted, solved.asked[solved.best], rtol=0.01)
+    # The solved stiffness (mean over 3 grown layouts, σ/ε per slab from vt.solve) follows the target.
+    assert np.all(np.abs(solved.ratio - 1) <= DESIGN_TOL), (solved.local, target)
+    # Control: the first iterate (the surrogate's design, uncorrected) missed it, measured 0.82-1.08.
+    assert np.abs(solved.local[0] / target - 1).max() > DESIGN_TOL, solved.local[0] / target
 
 
 def test_fit_surrogate_rejects_bad_input():
@@ -89,3 +91,7 @@ def test_fit_surrogate_rejects_bad_input():
         fit_surrogate(lib, {"a": 1}, combinations=8)
     with pytest.raises(ValueError, match="low"):
         fit_surrogate(lib, rules, combinations=8, low=0.3)
+    with pytest.raises(ValueError, match="holdout_specimens"):
+        fit_surrogate(lib, rules, combinations=8, holdout_specimens=0)
+    with pytest.raises(ValueError, match="`property` must be one of 'E_x'"):
+        solve_design(None, lib, rules, [1.0], np.zeros((2, 2, 2), dtype=int), property="C11")

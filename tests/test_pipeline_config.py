@@ -36,6 +36,7 @@ def test_file_values_override_defaults_and_paths_are_relative_to_the_file(tmp_pa
     [
         ({"run": {"device": "gpu"}}, ValueError, r"`run.device` must be one of"),
         ({"twins": {"threshold": 1.5}}, ValueError, r"`twins.threshold` must be in \(0, 1\]"),
+        ({"twins": {"method": "sideways"}}, ValueError, r"`twins.method` must be one of 'rsa', 'migrate', 'auto'"),
         ({"twins": {"block_shape": [64, 64]}}, ValueError, r"`twins.block_shape` must have 3 entries"),
         ({"twins": {"max_iter": "ten"}}, TypeError, r"`twins.max_iter` must be an integer"),
         ({"composite": {"factor": 0}}, ValueError, r"`composite.factor` must be >= 1"),

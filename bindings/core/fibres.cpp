@@ -79,7 +79,7 @@ void bind_fibres(py::module_& m) {
                        double voxel_size, bool periodic, const py::object& mask, double min_gap, std::int64_t fixed,
                        std::int64_t draw_from, const py::object& key, const std::array<double, 3>& lo, const std::array<double, 3>& hi,
                        const std::array<double, 9>& target_tensor, double tensor_weight,
-                       const std::array<double, 3>& plane_normal, double rotation_mobility) {
+                       const std::array<double, 3>& plane_normal, double rotation_mobility, double layer_spacing) {
              const std::vector<Fibre> f = fibres_from_arrays(centre, direction, length, diameter);
              VolumeView<const std::uint8_t> view{};
              if (!mask.is_none()) view = volume_in<std::uint8_t>(mask, "mask");
@@ -95,6 +95,7 @@ void bind_fibres(py::module_& m) {
              o.tensor_weight = tensor_weight;
              o.plane_normal = plane_normal;
              o.rotation_mobility = rotation_mobility;
+             o.layer_spacing = layer_spacing;
              const FibreGrid grid = fibre_grid(shape, voxel_size, periodic);
              const FibreShape kind = bind::fibre_shape(fibre_shape);
              py::gil_scoped_release release;
@@ -104,6 +105,7 @@ void bind_fibres(py::module_& m) {
            py::arg("shape"), py::arg("voxel_size"), py::arg("periodic"), py::arg("mask"), py::arg("min_gap"),
            py::arg("fixed"), py::arg("draw_from"), py::arg("key"), py::arg("lo"), py::arg("hi"), py::arg("target_tensor"),
            py::arg("tensor_weight"), py::arg("plane_normal"), py::arg("rotation_mobility"),
+           py::arg("layer_spacing") = 0.0,
            py::keep_alive<1, 10>())  // the migrator reads the mask in place
       .def(
           "run",

@@ -35,7 +35,11 @@ constexpr int kStall = 100;          // steps without fewer overlapping pairs be
 constexpr double kShrink = 0.95;     // ... by this factor, to let crossing fibres slide past each other
 constexpr double kGrow = 1.01;       // regrowth per resolved state, back to full size
 constexpr int kCentreTries = 64;
-constexpr int kDepositTries = 32;    // spots in the plane tried per planar fibre before it is left overlapping     // starting centres tried per fibre for one the mask allows
+constexpr int kDepositTries = 32;    // spots in the plane tried per planar fibre before it is left overlapping
+// A re-deposited planar fibre with no free spot may overlap fibres beside it in the plane (not
+// crossing it) by up to this share of the contact distance: migration pushes such pairs apart in
+// the plane, making room, whereas fibres crossing in one plane can only push along its normal.
+constexpr double kBeside = 0.5;
 // Fibres per step below which threads cost more than they save: a step is a few µs per fibre,
 // and hundreds of steps each pay the fork and join (badly so on a busy machine).
 constexpr std::int64_t kParallelFibres = 1024;
@@ -179,7 +183,10 @@ struct FibreMigrator::Impl {
   // to the first height where it touches nothing held: just above one of the fibres its column
   // meets, or where it was. Heights stay uniform (no floor); a fibre that fits nowhere stays.
   // `place` (per fibre): those to deposit, in table order, among all the others held where they are.
-  // Returns, per fibre, whether it found a free spot.
+  // Re-deposited fibres (salt > 0) with no free spot take one where they overlap only fibres beside
+  // them in the plane (kBeside): from a jammed start, a fibre crossing another in its plane needs a
+  // hop along the normal, which gradient steps never make, while overlaps beside each other push
+  // the neighbours apart in the plane and so make room. Returns, per fibre, whether it found a spot.
   std::vector<char> deposit(int k, const std::vector<char>& place, int salt) {
     detail::CapsuleHash& local = deposit_hash;
     local.build(period, g.periodic != 0, cell_size);
@@ -187,13 +194,22 @@ struct FibreMigrator::Impl {
     q.stamp.assign(n(), 0u);
     q.epoch = 0;
     std::vector<Capsule> held(n());
+    bool beside = false;  // accept shallow overlaps with fibres beside it in the plane (see kBeside)
     auto fits = [&](const Capsule& p) {
       const double limit_gap = opt.min_gap * (1.0 + kMargin);
       return !local.visit(p, 0.5 * limit_gap, q, [&](std::int32_t j) {
         const Capsule& o = held[static_cast<std::size_t>(j)];
         const double limit = (p.r + o.r) * (1.0 + kMargin) + limit_gap;
         return detail::for_each_image(p, o, limit - p.r - o.r, g.periodic != 0, period, false, [&](const double* w) {
-          return detail::segment_distance2(w, p, o) < limit * limit;
+          double s, t;
+          const double d2 = detail::segment_closest(w, p, o, &s, &t);
+          if (d2 >= limit * limit) return false;
+          if (!beside) return true;
+          // The part of the closest-point separation within the plane: a push migration can make.
+          double v[3];
+          for (int a = 0; a < 3; ++a) v[a] = w[a] + s * p.u[a] - t * o.u[a];
+          const double in_plane2 = d2 - v[k] * v[k];
+          return in_plane2 < (1.0 - kBeside) * (1.0 - kBeside) * limit * limit;
         });
       });
     };
@@ -204,25 +220,35 @@ struct FibreMigrator::Impl {
         local.insert(static_cast<std::int32_t>(i), held[i], grow, q);
       }
     std::vector<char> found(n(), 0);
+    // Spot t of fibre i: its own for the first deposition, else another in the plane (same start
+    // along the normal).
+    auto spot = [&](std::size_t i, int t) {
+      Fibre f = fibres[i];
+      if (t == 0 && salt == 0) return f;
+      const std::uint64_t base = ((static_cast<std::uint64_t>(salt) + 1u) * n() + i) * 3u * kCentreTries +
+                                 3u * static_cast<std::uint64_t>(t);
+      for (int a = 0; a < 3; ++a)
+        if (a != k)
+          f.centre[static_cast<std::size_t>(a)] =
+              opt.lo[static_cast<std::size_t>(a)] + (opt.hi[static_cast<std::size_t>(a)] - opt.lo[static_cast<std::size_t>(a)]) *
+                  detail::uniform01(opt.key ^ 0xD1B54A32D192ED03ull, base + static_cast<std::uint64_t>(a));
+      return f;
+    };
     for (std::size_t i = 0; i < n(); ++i) {
       if (!place[i]) continue;
-      for (int t = 0; t < kDepositTries; ++t) {
-        Fibre f = fibres[i];
-        if (t > 0 || salt > 0) {  // another spot in the plane, same start along the normal
-          const std::uint64_t base = ((static_cast<std::uint64_t>(salt) + 1u) * n() + i) * 3u * kCentreTries +
-                                     3u * static_cast<std::uint64_t>(t);
-          for (int a = 0; a < 3; ++a)
-            if (a != k)
-              f.centre[static_cast<std::size_t>(a)] =
-                  opt.lo[static_cast<std::size_t>(a)] + (opt.hi[static_cast<std::size_t>(a)] - opt.lo[static_cast<std::size_t>(a)]) *
-                      detail::uniform01(opt.key ^ 0xD1B54A32D192ED03ull, base + static_cast<std::uint64_t>(a));
-        }
-        if (slide(f, k, held, fits)) {
-          fibres[i] = f;
-          found[i] = 1;
-          break;
+      // A free spot; failing that (re-deposition only), one where it only overlaps fibres beside it.
+      for (int pass = 0; pass < (salt > 0 ? 2 : 1) && !found[i]; ++pass) {
+        beside = pass == 1;
+        for (int t = 0; t < kDepositTries; ++t) {
+          Fibre f = spot(i, t);
+          if (slide(f, k, held, fits)) {
+            fibres[i] = f;
+            found[i] = 1;
+            break;
+          }
         }
       }
+      beside = false;
       held[i] = detail::make_capsule(fibres[i], shape);
       local.insert(static_cast<std::int32_t>(i), held[i], grow, q);
     }

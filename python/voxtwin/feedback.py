@@ -45,6 +45,7 @@ import numpy as np
 from scipy import stats as _sps
 
 from . import _validate
+from ._migration import choose_method
 from ._plot import pyplot
 from ._progress import progress_bar
 from .characterize import FibreStatistics, characterize, principal_direction
@@ -683,7 +684,7 @@ def closed_loop(target: FibreStatistics | Mapping[str, Sequence[float] | np.ndar
                 reference_direction: Sequence[float] | None = None, analyse_periodic: bool | None = None,
                 periodic: bool = True, mask: np.ndarray | None = None, background: np.ndarray | None = None,
                 device: str = "auto", progress: bool = False,
-                target_labels: np.ndarray | None = None) -> ClosedLoop:
+                target_labels: np.ndarray | None = None, method: str = "rsa") -> ClosedLoop:
     """Closed-loop feedback between a physical twin and generated digital twins (seed 000, Fig. 3).
 
     Each iteration generates a unit twin (:func:`~voxtwin.generate_fibres`), characterizes it with
@@ -729,8 +730,9 @@ def closed_loop(target: FibreStatistics | Mapping[str, Sequence[float] | np.ndar
     analyse_periodic:
         How twins are characterized: default like the target (``target.periodic``), or not periodic
         for a mapping (a scan's fibres are cut by its faces, so are the twin's).
-    periodic, mask, background, device:
-        Passed to :func:`~voxtwin.generate_fibres`.
+    periodic, mask, background, device, method:
+        Passed to :func:`~voxtwin.generate_fibres` (``method``: fibre placement, ``"rsa"``,
+        ``"migrate"`` or ``"auto"``).
     progress:
         Show a progress bar over the iterations.
     target_labels:
@@ -789,7 +791,8 @@ def closed_loop(target: FibreStatistics | Mapping[str, Sequence[float] | np.ndar
         target_fraction = float(tsamples["volume_fraction"].mean()) if "volume_fraction" in tsamples \
             else spec.volume_fraction
 
-    gen = {"mask": mask, "background": background, "periodic": periodic, "device": device}
+    choose_method(method, spec.volume_fraction)  # a bad method fails before the first twin
+    gen = {"mask": mask, "background": background, "periodic": periodic, "device": device, "method": method}
     history: list[LoopStep] = []
     action, detail, current, twin_seed = "generate", "starting spec", spec, seed
     twin = generate_fibres(spec, grid, h, seed, instances=True, **gen)

@@ -159,6 +159,10 @@ struct MigrationOptions {
   /// Directions stay normal to this unit vector (planar orientations); all zero: free.
   std::array<double, 3> plane_normal{};
   double rotation_mobility = 0.5;  ///< how readily an overlap turns a fibre rather than shifts it (0 = never)
+  /// Planar fibres (plane normal along a grid axis, drawn centres) start on layers: their heights
+  /// along the normal are snapped to layers this far apart (µm, widened to divide the period or box
+  /// evenly) before deposition; 0 = continuous heights. Migration then moves them freely.
+  double layer_spacing = 0.0;
 };
 
 /// Where a FibreMigrator stands.

@@ -55,6 +55,8 @@ class Block:
     [0, 180)) or None when the block has no in-plane direction. A procedural block has a
     ``spec`` (a ``FibreSpec`` describing the block at 0°) and a ``seed`` used when the assembly
     repeats identical copies (``unique_blocks=False``); a stored block has its labels ``array``.
+    ``method``: how a procedural block's fibres are placed (``generate_fibres``: "rsa", "migrate"
+    or "auto").
     """
 
     name: str
@@ -63,6 +65,7 @@ class Block:
     spec: Any = None
     array: np.ndarray | None = None
     seed: int = 0
+    method: str = "rsa"
 
     @property
     def procedural(self) -> bool:
@@ -136,10 +139,12 @@ class BlockLibrary:
         return block
 
     def add_procedural(self, name: str, spec: Any, angle: float | None, *, kind: str = "inner",
-                       seed: int = 0) -> Block:
-        """A generated block: fibres from ``spec`` turned to in-plane ``angle`` (degrees)."""
-        return self._add(Block(name, _kind(kind), _angle(angle), spec=procedural.check_spec(spec),
-                               seed=_validate.seed(seed)))
+                       seed: int = 0, method: str = "rsa") -> Block:
+        """A generated block: fibres from ``spec`` turned to in-plane ``angle`` (degrees), placed by
+        ``method`` ("rsa", "migrate" or "auto", as in ``generate_fibres``)."""
+        spec = procedural.check_spec(spec)
+        procedural.check_method(method, spec)
+        return self._add(Block(name, _kind(kind), _angle(angle), spec=spec, seed=_validate.seed(seed), method=method))
 
     def add_array(self, name: str, array: np.ndarray, *, angle: float | None = None, kind: str = "inner") -> Block:
         """A stored block: uint8 labels of shape ``block_shape`` (copied, then read-only)."""
@@ -247,7 +252,8 @@ class BlockLibrary:
         if not block.procedural:
             return block.array  # type: ignore[return-value]
         seed = block.seed if seed is None else _validate.seed(seed)
-        return procedural.generate_block(block.spec, block.angle, self.block_shape, self.voxel_size, seed, device)
+        return procedural.generate_block(block.spec, block.angle, self.block_shape, self.voxel_size, seed, device,
+                                         block.method)
 
     def expected_fibres(self, name_or_id: str | int) -> float:
         """Expected fibre count of one block: from the spec (volume fraction × block volume /
@@ -271,6 +277,8 @@ class BlockLibrary:
         h.update(json.dumps([block.name, block.kind, block.angle, block.seed]).encode())
         if block.procedural:
             h.update(procedural.spec_key(block.spec).encode())
+            if block.method != "rsa":  # RSA blocks keep the keys of stores written before `method` existed
+                h.update(f"method={block.method}".encode())
         else:
             h.update(block.array.tobytes())  # type: ignore[union-attr]
         return h.hexdigest()
@@ -286,6 +294,8 @@ class BlockLibrary:
             entry: dict[str, Any] = {"name": b.name, "kind": b.kind, "angle": b.angle, "seed": b.seed}
             if b.procedural:
                 entry["spec"] = procedural.spec_to_dict(b.spec)
+                if b.method != "rsa":  # absent = RSA, as in libraries saved before `method` existed
+                    entry["method"] = b.method
             else:
                 entry["array"] = f"block_{i}.npy"
                 np.save(folder / entry["array"], b.array)
@@ -309,7 +319,7 @@ class BlockLibrary:
                     lib.add_array(e["name"], np.load(folder / e["array"]), angle=e["angle"], kind=e["kind"])
                 else:
                     lib.add_procedural(e["name"], procedural.spec_from_dict(e["spec"]), e["angle"], kind=e["kind"],
-                                       seed=e["seed"])
+                                       seed=e["seed"], method=e.get("method", "rsa"))
             for m in data["modules"]:
                 lib.add_module(Module.from_dict(m))
         except (OSError, json.JSONDecodeError, KeyError, ValueError, TypeError) as exc:

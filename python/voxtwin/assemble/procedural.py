@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from .._migration import choose_method
 from ..generate import FibreSpec, generate_fibres
 
-__all__ = ["check_spec", "expected_fibres", "generate_block", "spec_from_dict", "spec_key", "spec_to_dict"]
+__all__ = ["check_method", "check_spec", "expected_fibres", "generate_block", "spec_from_dict", "spec_key", "spec_to_dict"]
 
 
 def check_spec(spec: object) -> FibreSpec:
@@ -27,12 +28,18 @@ def check_spec(spec: object) -> FibreSpec:
     return spec
 
 
+def check_method(method: object, spec: FibreSpec) -> str:
+    """The placement method, if ``generate_fibres`` knows it; ValueError naming ``method`` otherwise."""
+    choose_method(method, spec.volume_fraction)
+    return str(method)
+
+
 def generate_block(spec: FibreSpec, angle: float | None, block_shape: tuple[int, int, int], voxel_size: float,
-                   seed: int, device: str = "auto") -> np.ndarray:
-    """Labels (uint8 ``[x, y, z]``, C-contiguous) of one procedural block."""
+                   seed: int, device: str = "auto", method: str = "rsa") -> np.ndarray:
+    """Labels (uint8 ``[x, y, z]``, C-contiguous) of one procedural block, fibres placed by ``method``."""
     oriented = spec if angle is None else spec.rotated_in_plane(angle)
     twin = generate_fibres(oriented, shape=block_shape, voxel_size=voxel_size, seed=seed, periodic=True,
-                           device=device)
+                           device=device, method=method)
     return np.ascontiguousarray(twin.labels, dtype=np.uint8)
 
 

@@ -15,11 +15,11 @@ imported only when a diffusion model is built or trained.
 from .cell_dataset import CONSTANTS, CellDataset, dataset, default_materials, excursion_octants, label
 from .cubic import cubic_cell, is_connected, octant, permutation_average
 from .diffusion import CONDITIONS, DiffusionConfig, StiffnessDiffusion
-from .growth_surrogate import GrowthDesign, GrowthSurrogate, fit_surrogate, sample_simplex
+from .growth_surrogate import GrowthDesign, GrowthSurrogate, SolvedDesign, fit_surrogate, sample_simplex, solve_design
 from .selection import Errors, Selection, errors, nearest_neighbour, refine, select
 
 __all__ = [
-    "GrowthDesign", "GrowthSurrogate", "fit_surrogate", "sample_simplex",
+    "GrowthDesign", "GrowthSurrogate", "SolvedDesign", "fit_surrogate", "sample_simplex", "solve_design",
     "CONSTANTS", "CONDITIONS", "CellDataset", "dataset", "label", "default_materials", "excursion_octants",
     "cubic_cell", "is_connected", "octant", "permutation_average",
     "DiffusionConfig", "StiffnessDiffusion",

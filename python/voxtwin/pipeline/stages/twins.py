@@ -71,10 +71,11 @@ def run(ctx: Context) -> Outcome:
         loop = closed_loop(target, spec0.rotated_in_plane(angle), shape, h, threshold=t["threshold"],
                            max_iter=t["max_iter"], seed=int(seed), parameters=PARAMETERS,
                            reference_direction=(math.cos(theta), math.sin(theta), 0.0), block_size=BLOCK_UM,
-                           periodic=True, device=ctx.device, progress=ctx.progress)
+                           periodic=True, device=ctx.device, progress=ctx.progress, method=t["method"])
         tuned = loop.history[-1].spec.rotated_in_plane(-angle)  # back to the 0° frame of the library
         for kind in ("inner", "outer"):
-            library.add_procedural(f"{kind}_{angle:g}", tuned, angle, kind=kind, seed=int(seed))
+            library.add_procedural(f"{kind}_{angle:g}", tuned, angle, kind=kind, seed=int(seed),
+                                   method=t["method"])
         loops.append((angle, loop))
         report[f"{angle:g}"] = {
             "converged": loop.converged,
