@@ -457,6 +457,7 @@ ElasticityResult run_cg(const VolumeView<const L>& index, const MaterialTable& t
 template <bool Full>
 class CudaCellWorkspace final : public CellWorkspace {
  public:
+  // Small cells: x is kept so that every cell's convergence is confirmed with the true residual.
   CudaCellWorkspace(const Shape3& shape, const MaterialTable& table, const ElasticityOptions& options)
       : g_(detail::padded_grid(shape.nx, shape.ny, shape.nz)),
         entries_(detail::material_entries<float>(table)),
@@ -464,7 +465,7 @@ class CudaCellWorkspace final : public CellWorkspace {
         fft_(g_),
         needed_(check_memory()),
         ops_(g_, VolumeView<const std::uint8_t>{nullptr, shape}, entries_, table.C.empty() ? Matrix6::Identity() : table.C[0],
-             options, fft_, false) {}
+             options, fft_, /*keep_solution=*/true) {}
 
   ElasticityResult solve(const std::uint8_t* labels, const Matrix6& C0, const MacroLoading& loading) override {
     ops_.reset(labels, C0);
@@ -479,10 +480,10 @@ class CudaCellWorkspace final : public CellWorkspace {
 
  private:
   double check_memory() {
-    const double needed = device_bytes_without_fft(g_, 1, entries_.size(), false, Full) + static_cast<double>(fft_.work_bytes());
+    const double needed = device_bytes_without_fft(g_, 1, entries_.size(), true, Full) + static_cast<double>(fft_.work_bytes());
     std::size_t free_bytes = 0, total_bytes = 0;
     VOXTWIN_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
-    detail::require_memory(with_headroom(needed), static_cast<double>(free_bytes), "GPU");
+    detail::require_memory(detail::with_gpu_headroom(needed), static_cast<double>(free_bytes), "GPU");
     return needed;
   }
 
