@@ -477,6 +477,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_stochastic(sub)
     from .growth.command import add_parser as _add_grow
     _add_grow(sub)
+    from .reconstruct.command import register as register_reconstruct
+    register_reconstruct(sub)
     for sub_parser in sub.choices.values():  # so that main() can show a subcommand's own usage
         sub_parser.set_defaults(parser=sub_parser)
     return parser
