@@ -59,8 +59,9 @@ def main() -> None:
     p.add_argument("--truth", help="a labelled 3D volume instead of the excursion set")
     p.add_argument("--truth-size", type=int, default=128)
     p.add_argument("--slices", type=int, default=None, help="slices per plane (default 32 CPU, 300 GPU)")
-    p.add_argument("--train-steps", type=int, default=None, help="default 1500 CPU, 60000 GPU (the seed's)")
+    p.add_argument("--train-steps", type=int, default=None, help="default 1200 CPU, 60000 GPU (the seed's)")
     p.add_argument("--sample-steps", type=int, nargs="+", default=None, help="reverse steps to compare")
+    p.add_argument("--sampler", choices=("ddpm", "ddim"), default="ddpm", help="strided DDPM (η = 1) or DDIM")
     p.add_argument("--harmonize", type=int, nargs="+", default=None, help="n_h values to compare")
     p.add_argument("--volumes", type=int, default=None, help="generated volumes (default 3 CPU, 20 GPU)")
     p.add_argument("--threads", type=int, default=2)
@@ -75,7 +76,7 @@ def main() -> None:
     truth = _truth(args)
     imgs = _images(truth, args.slices or (300 if gpu else 32))
     model = PlaneDiffusion(size) if gpu else PlaneDiffusion.small(size)
-    steps = args.train_steps or (60_000 if gpu else 1500)
+    steps = args.train_steps or (60_000 if gpu else 1200)
     c0, w0 = time.process_time(), time.perf_counter()
     model.fit(imgs, steps=steps, seed=0, device=device)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
@@ -88,7 +89,7 @@ def main() -> None:
     n_vol = args.volumes or (20 if gpu else 3)
     for sst in args.sample_steps or ([1000, 100] if gpu else [24, 48]):
         for nh in args.harmonize or ([4] if gpu else [0, 1, 4]):
-            sampler = "ddpm" if sst >= model.config.timesteps else "ddim"
+            sampler = args.sampler
             kw = dict(steps=sst, sampler=sampler, device=device, progress=False)
             w0, c0 = time.perf_counter(), time.process_time()
             vols = [model.sample((size,) * 3, harmonize=nh, gamma=0.5, seed=s, **kw) for s in range(n_vol)]
