@@ -3,7 +3,6 @@ denoiser, and a tiny model end to end (fit, sample, reproducibility, save/load, 
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pytest

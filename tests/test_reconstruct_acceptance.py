@@ -46,7 +46,7 @@ def _errors(ref: dict[str, np.ndarray], prof: dict[str, np.ndarray]) -> dict[str
 
 
 def test_reconstruct_acceptance_cpu_tier() -> None:
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # one thread: the run recorded in RESULTS.md ("Issue 17") bit for bit
     truth = vt.stochastic.ExcursionModel("gaussian", PHI, LENGTHS).sample((128, 128, 128), 1.0, seed=7)
     images = {"xy": truth[:, :, ::4].transpose(2, 0, 1), "xz": truth[:, ::4, :].transpose(1, 0, 2),
               "yz": truth[::4]}
@@ -57,7 +57,7 @@ def test_reconstruct_acceptance_cpu_tier() -> None:
 
     vols = [model.sample((CROP,) * 3, harmonize=HARMONIZE, gamma=0.5, seed=s, **kw) for s in range(VOLUMES)]
     e3 = _errors(ref, axis_profiles(vols, 1, "s2", LAGS))
-    slices = {p: model.sample_slices(p, SLICES, seed=100, **kw) for p in ("xy", "xz", "yz")}
+    slices = {p: model.sample_slices(p, SLICES, seed=11, **kw) for p in ("xy", "xz", "yz")}
     per_plane = {p: _errors(ref, axis_profiles({p: s}, 1, "s2", LAGS)) for p, s in slices.items()}
     e2 = {a: float(np.mean([per_plane[p][a] for p in ps])) for a, ps in AXIS_PLANES.items()}
     # Negative control 1: independent xy samples stacked along z.
@@ -75,4 +75,5 @@ def test_reconstruct_acceptance_cpu_tier() -> None:
     for a in "xyz":
         assert e3[a] <= RATIO_3D_2D * e2[a], report
     assert e3["z"] <= RATIO_Z_CONTROL * e_stack["z"], report
-    assert max(e3.values()) < max(e_free.values()), report
+    # The plane condition is what carries the elongation along x.
+    assert e3["x"] < e_free["x"] and max(e3.values()) < max(e_free.values()), report
