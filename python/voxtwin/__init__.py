@@ -59,6 +59,7 @@ from .simulate_batch import CellBatch, homogenize_cells
 from . import simulate_mpi  # zarr stores slab by slab under mpirun (imports no MPI by itself)
 from . import pipeline
 from . import metrics, stochastic
+from . import reconstruct  # torch is imported only when a model is built (the ai extra)
 from . import growth
 from . import design
 from . import render3d  # 3D pictures; pyvista is imported only when drawing
@@ -82,6 +83,7 @@ __all__ = [
     "io",
     "metrics",
     "stochastic",
+    "reconstruct",
     "segment",
     "cuda_available",
     "cuda_status",

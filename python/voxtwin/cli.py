@@ -488,6 +488,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_grow(sub)
     from .design.command import register as register_design
     register_design(sub)
+    from .reconstruct.command import register as register_reconstruct
+    register_reconstruct(sub)
     for sub_parser in sub.choices.values():  # so that main() can show a subcommand's own usage
         sub_parser.set_defaults(parser=sub_parser)
     return parser

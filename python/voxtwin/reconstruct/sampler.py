@@ -1,0 +1,133 @@
+"""Multi-plane reverse diffusion with harmonized sampling (seed 003 §2.3.2, eqs. 16-17).
+
+A volume ``x_t`` (C, X, Y, Z) is denoised by the 2D model one plane at a time: step k re-slices it
+along plane ``order[k % 3]`` (xy slices at fixed z, xz at fixed y, yz at fixed x), denoises every
+slice under that plane's condition and re-assembles the volume. Harmonizing (n_h > 0) first
+iterates "denoise t -> s, re-noise s -> t with the forward process" n_h times on the re-sliced
+sample and then denoises γ·ʰx_t + (1 - γ)·x_t (eq. 17).
+
+The update from t to s < t is the generalised (DDIM) step with the model's x̂_0 and ε̂:
+x_s = √ᾱ_s x̂_0 + √(1 - ᾱ_s - σ²) ε̂ + σ z,  σ = η √((1 - ᾱ_s)/(1 - ᾱ_t) · (1 - ᾱ_t/ᾱ_s));
+η = 1 is the DDPM ancestral step (posterior variance), η = 0 the deterministic DDIM step.
+Slices wider than the training crop are denoised by overlapping windows whose predictions are
+averaged (sliding windows), so a model trained on 32² crops samples 128³ volumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["timesteps", "windows", "reverse_step", "multiplane_sample", "slice_sample"]
+
+# Fraction of a window shared with its neighbour when slices exceed the training crop.
+WINDOW_OVERLAP = 0.5
+
+# Axis permutations between a (C, X, Y, Z) volume and a batch of plane slices (N, C, H, W).
+_TO_SLICES = {"xy": (3, 0, 1, 2), "xz": (2, 0, 1, 3), "yz": (1, 0, 2, 3)}
+
+
+def timesteps(total: int, steps: int) -> list[int]:
+    """``steps`` decreasing time indices from ``total`` down to 1 (evenly spaced), then 0 is the target."""
+    if steps >= total:
+        return list(range(total, 0, -1))
+    return sorted({int(round(v)) for v in np.linspace(total, 1, steps)}, reverse=True)
+
+
+def windows(length: int, size: int) -> list[int]:
+    """Start offsets of windows of ``size`` covering ``length`` with about ``WINDOW_OVERLAP`` overlap."""
+    if length <= size:
+        return [0]
+    stride = max(1, int(size * (1 - WINDOW_OVERLAP)))
+    starts = list(range(0, length - size + 1, stride))
+    if starts[-1] != length - size:
+        starts.append(length - size)
+    return starts
+
+
+def windowed(fn: Callable[[Any], Any], x: Any, size: int) -> Any:
+    """Apply ``fn`` to (N, C, H, W) through ``size``² windows, averaging overlaps (identity when H, W <= size)."""
+    torch = _torch()
+    n, c, h, w = x.shape
+    if h <= size and w <= size:
+        return fn(x)
+    out = torch.zeros_like(x)
+    count = torch.zeros((1, 1, h, w), dtype=x.dtype, device=x.device)
+    for i in windows(h, size):
+        for j in windows(w, size):
+            hi, wj = min(size, h), min(size, w)
+            out[:, :, i:i + hi, j:j + wj] += fn(x[:, :, i:i + hi, j:j + wj])
+            count[:, :, i:i + hi, j:j + wj] += 1
+    return out / count
+
+
+def _torch() -> Any:
+    import torch
+
+    return torch
+
+
+def reverse_step(x_t: Any, x0: Any, ab_t: float, ab_s: float, eta: float, noise: Any | None) -> Any:
+    """x_s from x_t and the estimate x̂_0 (generalised DDIM step, see module docstring)."""
+    eps = (x_t - ab_t ** 0.5 * x0) / (1 - ab_t) ** 0.5
+    var = eta ** 2 * (1 - ab_s) / (1 - ab_t) * (1 - ab_t / ab_s) if ab_s < 1 else 0.0
+    x_s = ab_s ** 0.5 * x0 + max(1 - ab_s - var, 0.0) ** 0.5 * eps
+    if var > 0 and noise is not None:
+        x_s = x_s + var ** 0.5 * noise
+    return x_s
+
+
+def _renoise(x_s: Any, ab_t: float, ab_s: float, noise: Any) -> Any:
+    """Forward process s -> t (eq. 16 for s = t - 1): √(ᾱ_t/ᾱ_s) x_s + √(1 - ᾱ_t/ᾱ_s) z."""
+    a = ab_t / ab_s
+    return a ** 0.5 * x_s + (1 - a) ** 0.5 * noise
+
+
+def _randn(shape: Sequence[int], gen: Any, like: Any) -> Any:
+    torch = _torch()
+    return torch.randn(tuple(shape), generator=gen, device=like.device, dtype=like.dtype)
+
+
+def multiplane_sample(predict_x0: Callable[[Any, int, str], Any], x: Any, alpha_bar: np.ndarray, steps: Sequence[int],
+                      order: Sequence[str], harmonize: int, gamma: float, eta: float, gen: Any,
+                      bar: Any | None = None) -> Any:
+    """Reverse-diffuse the volume ``x`` (C, X, Y, Z, pure noise at t = steps[0]) to x_0.
+
+    ``predict_x0(slices (N, C, H, W), t, plane)`` returns x̂_0 of the slices (windowing, guidance
+    and clipping are the caller's); one model call per slice batch and per harmonizing pass.
+    """
+    ts = list(steps) + [0]
+    for k in range(len(ts) - 1):
+        t, s = ts[k], ts[k + 1]
+        ab_t, ab_s = float(alpha_bar[t]), float(alpha_bar[s])
+        plane = order[k % len(order)]
+        perm = _TO_SLICES[plane]
+        xt = x.permute(*perm)  # (N, C, H, W) view of the volume along ``plane``
+        h = xt
+        for _ in range(harmonize):
+            x0 = predict_x0(h, t, plane)
+            xs = reverse_step(h, x0, ab_t, ab_s, eta, _randn(h.shape, gen, h))
+            h = _renoise(xs, ab_t, ab_s, _randn(h.shape, gen, h))
+        inp = gamma * h + (1 - gamma) * xt if harmonize > 0 else xt
+        x0 = predict_x0(inp, t, plane)
+        xs = reverse_step(inp, x0, ab_t, ab_s, eta, _randn(inp.shape, gen, inp) if s > 0 else None)
+        x = xs.permute(*np.argsort(perm)).contiguous()
+        if bar is not None:
+            bar.update(1)
+    return x
+
+
+def slice_sample(predict_x0: Callable[[Any, int, str], Any], x: Any, alpha_bar: np.ndarray, steps: Sequence[int],
+                 plane: str, eta: float, gen: Any, bar: Any | None = None) -> Any:
+    """Plain 2D reverse diffusion of a batch of slices (N, C, H, W) under one plane's condition."""
+    ts = list(steps) + [0]
+    for k in range(len(ts) - 1):
+        t, s = ts[k], ts[k + 1]
+        x0 = predict_x0(x, t, plane)
+        x = reverse_step(x, x0, float(alpha_bar[t]), float(alpha_bar[s]), eta,
+                         _randn(x.shape, gen, x) if s > 0 else None)
+        if bar is not None:
+            bar.update(1)
+    return x

@@ -1,0 +1,172 @@
+"""voxtwin.reconstruct (seed 003): schedule, encoding, the multi-plane sampler with an oracle
+denoiser, and a tiny model end to end (fit, sample, reproducibility, save/load, sliding windows, CLI)."""
+
+from __future__ import annotations
+
+
+import numpy as np
+import pytest
+
+import voxtwin as vt
+from voxtwin.reconstruct import Encoding, PlaneDiffusion, alpha_bar, evaluate
+from voxtwin.reconstruct.data import random_crops
+from voxtwin.reconstruct.sampler import windows
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.ai
+
+# float32 rounding of a few DDIM updates on O(1) values.
+FLOAT32_TOL = 1e-5
+
+
+def _tiny(size: int = 16, **kw: object) -> PlaneDiffusion:
+    cfg = dict(multipliers=(1, 2), attention=(False, True), cross_attention=(False, True), res_blocks=1,
+               embedding=16, heads=2, head_dim=4, timesteps=50, lr=1e-3, batch=6)
+    cfg.update(kw)
+    return PlaneDiffusion(size, base=8, **cfg)
+
+
+def _planes(vol: np.ndarray) -> dict[str, np.ndarray]:
+    return {"xy": vol.transpose(2, 0, 1), "xz": vol.transpose(1, 0, 2), "yz": vol}
+
+
+def test_linear_schedule_is_the_seeds() -> None:
+    ab = alpha_bar("linear", 1000)
+    beta = np.linspace(1e-4, 1e-2, 1000)
+    assert ab[0] == 1.0
+    np.testing.assert_allclose(ab[1:], np.cumprod(1 - beta), rtol=1e-12)
+    cos = alpha_bar("cosine", 200)
+    assert cos[0] == 1.0 and np.all(np.diff(cos) < 0) and cos[-1] < 1e-3
+    with pytest.raises(ValueError, match="schedule"):
+        alpha_bar("quadratic", 10)
+
+
+def test_encoding_round_trips() -> None:
+    rng = np.random.default_rng(0)
+    two = rng.integers(0, 2, (4, 5)).astype(np.uint8) * 2  # labels 0, 2
+    enc = Encoding(labels=(0, 2))
+    assert enc.channels == 1
+    assert np.array_equal(enc.decode(enc.encode(two)), two)
+    three = rng.integers(0, 3, (4, 5)).astype(np.uint8)
+    enc3 = Encoding(labels=(0, 1, 2))
+    assert enc3.channels == 3 and np.array_equal(enc3.decode(enc3.encode(three)), three)
+    grey = rng.random((4, 5)).astype(np.float32) * 100
+    encg = Encoding(grey=(0.0, 100.0))
+    np.testing.assert_allclose(encg.decode(encg.encode(grey)), grey, atol=1e-4)
+
+
+def test_crops_are_pieces_of_the_images_never_rotated() -> None:
+    img = np.arange(8 * 10, dtype=np.float32).reshape(1, 1, 8, 10)
+    crops = random_crops(img, 50, 4, np.random.default_rng(1))
+    for c in crops[:, 0]:
+        # rows step by 10 and columns by 1 (up to sign): flips only, never a transpose
+        assert abs(c[1, 0] - c[0, 0]) == 10 and abs(c[0, 1] - c[0, 0]) == 1
+
+
+def test_windows_cover_with_overlap() -> None:
+    assert windows(32, 32) == [0]
+    starts = windows(80, 32)
+    assert starts[0] == 0 and starts[-1] == 80 - 32 and all(b - a <= 32 for a, b in zip(starts, starts[1:]))
+
+
+def test_multiplane_sampler_reslices_consistently() -> None:
+    """With an oracle denoiser that knows x_0, every plane's slices must map back to the same
+    volume: DDPM/DDIM steps with harmonizing then end exactly at x_0 (a wrong axis permutation
+    or re-assembly would not)."""
+    from voxtwin.reconstruct.sampler import _TO_SLICES, multiplane_sample, timesteps
+
+    g = torch.Generator().manual_seed(0)
+    x0 = torch.rand((2, 6, 7, 8), generator=g) * 2 - 1
+    ab = alpha_bar("cosine", 100)
+
+    def oracle(x: object, t: int, plane: str) -> object:
+        return x0.permute(*_TO_SLICES[plane])
+
+    for eta, nh in ((0.0, 0), (1.0, 2)):
+        out = multiplane_sample(oracle, torch.randn((2, 6, 7, 8), generator=g), ab, timesteps(100, 12),
+                                ("xy", "xz", "yz"), nh, 0.5, eta, g)
+        assert torch.allclose(out, x0, atol=FLOAT32_TOL)
+
+
+def test_tiny_model_end_to_end(tmp_path: object) -> None:
+    torch.set_num_threads(1)
+    vol = vt.stochastic.ExcursionModel("gaussian", 0.4, (4.0, 1.5, 1.5)).sample((24, 24, 24), 1.0, seed=3)
+    m = _tiny(prediction="v", schedule="cosine", clip=True, ema=0.9)
+    m.fit(_planes(vol), steps=3, seed=0, progress=False)
+    assert m.steps_trained == 3 and len(m.losses) == 3 and m.parameters > 0
+    kw = dict(harmonize=1, steps=4, sampler="ddim", progress=False)
+    a = m.sample((16, 16, 16), seed=5, **kw)
+    assert a.shape == (16, 16, 16) and a.dtype == np.uint8 and set(np.unique(a)) <= {0, 1}
+    assert np.array_equal(a, m.sample((16, 16, 16), seed=5, **kw))
+    assert not np.array_equal(a, m.sample((16, 16, 16), seed=6, **kw))
+    path = m.save(tmp_path / "m.pt")  # type: ignore[operator]
+    m2 = PlaneDiffusion.load(path)
+    assert np.array_equal(a, m2.sample((16, 16, 16), seed=5, **kw))
+    big = m.sample((40, 24, 16), seed=1, harmonize=0, steps=2, progress=False)  # sliding windows
+    assert big.shape == (40, 24, 16)
+    sl = m.sample_slices("xz", 3, shape=(16, 24), steps=2, progress=False)
+    assert sl.shape == (3, 16, 24)
+    # Identical fits from the same seed (reproducible on a fixed device).
+    m3 = _tiny(prediction="v", schedule="cosine", clip=True, ema=0.9).fit(_planes(vol), steps=3, seed=0, progress=False)
+    assert m3.losses == m.losses
+
+
+def test_three_phases_and_grey() -> None:
+    rng = np.random.default_rng(0)
+    lab = rng.integers(0, 3, (16, 16, 16)).astype(np.uint8)
+    m = _tiny().fit(_planes(lab), steps=1, seed=0, progress=False)
+    assert m.encoding is not None and m.encoding.channels == 3
+    assert set(np.unique(m.sample((16, 16, 16), harmonize=0, steps=2, progress=False))) <= {0, 1, 2}
+    grey = rng.random((16, 16, 16)).astype(np.float32)
+    g = _tiny().fit(_planes(grey), steps=1, seed=0, progress=False)
+    out = g.sample((16, 16, 16), harmonize=0, steps=2, progress=False)
+    assert out.dtype == np.float32 and out.min() >= 0 and out.max() <= 1
+
+
+def test_clear_errors() -> None:
+    with pytest.raises(RuntimeError, match="fit"):
+        _tiny().sample((16, 16, 16))
+    with pytest.raises(ValueError, match="planes"):
+        _tiny().fit({"xy": np.zeros((16, 16), np.uint8)}, steps=1, progress=False)
+    with pytest.raises(ValueError, match="size"):
+        _tiny(size=15)  # two U-Net levels need an even crop
+    with pytest.raises(ValueError, match="prediction"):
+        _tiny(prediction="score")
+
+
+def test_evaluate_recognises_the_truth_and_a_shuffled_stack() -> None:
+    vol = vt.stochastic.ExcursionModel("gaussian", 0.35, (6.0, 2.0, 2.0)).sample((32, 32, 32), 1.0, seed=1)
+    same = evaluate([vol], vol, lineal=True)
+    assert same.phi_error == 0 and max(same.s2_error.values()) == 0 and max(same.lineal_error.values()) == 0
+    shuffled = vol[:, :, np.random.default_rng(0).permutation(32)]  # xy slices kept, z order destroyed
+    ev = evaluate([shuffled], vol)
+    assert ev.s2_error["x"] == pytest.approx(0, abs=1e-12) and ev.s2_error["z"] > 0.1
+    planes = evaluate([vol], _planes(vol), lineal=False)  # reference given as images of three planes
+    assert max(planes.s2_error.values()) < 1e-12
+
+
+def test_evaluate_homogenizes_against_reference_subvolumes() -> None:
+    vol = vt.stochastic.ExcursionModel("gaussian", 0.4, (3.0, 1.5, 1.5)).sample((8, 8, 8), 1.0, seed=2)
+    mats = {0: vt.Isotropic(3.0, 0.35, 60e-6), 1: vt.Isotropic(70.0, 0.2, 5e-6)}
+    ev = evaluate([vol], vol, mats, lineal=False)
+    np.testing.assert_allclose(ev.stiffness, ev.reference_stiffness)
+    assert ev.stiffness.shape == (1, 6, 6) and ev.cte.shape == (1, 6)
+    assert ev.stiffness[0, 0, 0] > 3.0 * 2  # stiffer than the matrix
+
+
+def test_cli_fit_and_sample(tmp_path: object) -> None:
+    from voxtwin.cli import main
+
+    vol = vt.stochastic.ExcursionModel("gaussian", 0.4, (4.0, 1.5, 1.5)).sample((16, 16, 16), 1.0, seed=3)
+    paths = {}
+    for p, arr in _planes(vol).items():
+        paths[p] = tmp_path / f"{p}.npy"  # type: ignore[operator]
+        np.save(paths[p], arr)
+    model = tmp_path / "m.pt"  # type: ignore[operator]
+    assert main(["reconstruct", "fit", "--xy", str(paths["xy"]), "--xz", str(paths["xz"]), "--yz", str(paths["yz"]),
+                 "--out", str(model), "--config", "small", "--size", "16", "--steps", "2", "--quiet"]) == 0
+    out = tmp_path / "v.npy"  # type: ignore[operator]
+    assert main(["reconstruct", "sample", str(model), str(out), "--shape", "16", "16", "16", "--steps", "2",
+                 "--harmonize", "0", "--sampler", "ddim", "--quiet"]) == 0
+    written = vt.io.read(out, progress=False)
+    assert written.data.shape == (16, 16, 16) and set(np.unique(np.asarray(written.data))) <= {0, 1}
