@@ -8,14 +8,14 @@ import json
 
 import numpy as np
 
+from .._cli_steps import add_stepped_command
+
 __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Adds the ``design`` subcommand (dataset, fit, sample) to the CLI's subparsers."""
-    p = sub.add_parser("design", help="inverse design of cubic cells by guided diffusion (seed 004)")
-    steps = p.add_subparsers(dest="step", metavar="STEP")
-    steps.required = True
+    steps = add_stepped_command(sub, "design", help="inverse design of cubic cells by guided diffusion (seed 004)")
     ds = steps.add_parser("dataset", help="generate and label cubic cells (excursion sets, batched solver) into zarr")
     ds.add_argument("out", help="zarr group to write")
     ds.add_argument("--n", type=int, default=2000, help="connected cells to keep (default 2000)")

@@ -7,18 +7,17 @@ import argparse
 import json
 from pathlib import Path
 
+from .._cli_steps import add_stepped_command, add_plane_image_arguments
+
 __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Adds the ``reconstruct`` subcommand (fit, sample) to the CLI's subparsers."""
-    p = sub.add_parser("reconstruct", help="2D->3D reconstruction with a plane-conditioned diffusion model (torch)")
-    steps = p.add_subparsers(dest="step", metavar="STEP")
-    steps.required = True
+    steps = add_stepped_command(sub, "reconstruct",
+                                help="2D->3D reconstruction with a plane-conditioned diffusion model (torch)")
     fit = steps.add_parser("fit", help="train on images of the xy, xz and yz planes; write the model (.pt)")
-    for plane in ("xy", "xz", "yz"):
-        fit.add_argument(f"--{plane}", nargs="+", required=True, metavar="IMAGE",
-                         help=f"images of the {plane} plane (.npy/.tif 2D, or a stack with images along the first axis)")
+    add_plane_image_arguments(fit, required=True)
     fit.add_argument("--out", required=True, help="model file to write (.pt)")
     fit.add_argument("--size", type=int, default=64, help="training crop in pixels (default 64)")
     fit.add_argument("--config", choices=("paper", "small"), default="paper",

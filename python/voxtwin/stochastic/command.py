@@ -8,18 +8,16 @@ from pathlib import Path
 
 import numpy as np
 
+from .._cli_steps import add_stepped_command, add_plane_image_arguments
+
 __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Adds the ``stochastic`` subcommand (calibrate, sample) to the CLI's subparsers."""
-    p = sub.add_parser("stochastic", help="random-field twins: calibrate from 2D images, sample volumes")
-    steps = p.add_subparsers(dest="step", metavar="STEP")
-    steps.required = True
+    steps = add_stepped_command(sub, "stochastic", help="random-field twins: calibrate from 2D images, sample volumes")
     cal = steps.add_parser("calibrate", help="fit a model to 2D images of orthogonal planes; write model JSON")
-    for plane in ("xy", "xz", "yz"):
-        cal.add_argument(f"--{plane}", nargs="+", default=[], metavar="IMAGE",
-                         help=f"images of the {plane} plane (.npy/.tif 2D, or a stack with images along the first axis)")
+    add_plane_image_arguments(cal, required=False)
     cal.add_argument("--voxel-size", type=float, required=True, help="µm per pixel")
     cal.add_argument("--field", choices=("gaussian", "chi2"), default="gaussian")
     cal.add_argument("--symmetry", default="orthotropic",
