@@ -23,10 +23,7 @@ inline CellSymmetry symmetry_from(const std::string& name) {
 inline BatchOptions batch_options_from(const std::string& scheme, double tol, int max_iter,
                                        const Eigen::Vector3d& voxel_size, const std::string& symmetry) {
   BatchOptions o;
-  o.scheme = scheme_from(scheme);
-  o.tol = tol;
-  o.max_iter = max_iter;
-  o.voxel_size = voxel_size;
+  static_cast<ElasticityOptions&>(o) = options_from(scheme, tol, max_iter, voxel_size, py::none());
   o.symmetry = symmetry_from(symmetry);
   return o;
 }

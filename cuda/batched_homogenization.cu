@@ -21,7 +21,7 @@ BatchResult homogenize_cells(const std::uint8_t* cells, std::int64_t count, cons
   const auto counts = detail::check_batch(cells, count, shape, table, options);
   const RuntimeStatus status = runtime_status();
   if (status.code != RuntimeStatus::Code::Usable) throw CudaError("CUDA is not usable: " + status.message);
-  const ElasticityOptions eo = detail::cell_options(options);
+  const ElasticityOptions& eo = options;
   const bool cubic = options.symmetry == CellSymmetry::Cubic;
   BatchResult result = detail::empty_batch_result(count);
   if (count == 0) return result;

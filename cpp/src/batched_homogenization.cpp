@@ -68,15 +68,6 @@ BatchResult empty_batch_result(std::int64_t count) {
   return result;
 }
 
-ElasticityOptions cell_options(const BatchOptions& options) {
-  ElasticityOptions eo;
-  eo.scheme = options.scheme;
-  eo.tol = options.tol;
-  eo.max_iter = options.max_iter;
-  eo.voxel_size = options.voxel_size;
-  return eo;
-}
-
 std::vector<int> batch_load_cases(bool cubic_shortcut) {
   if (cubic_shortcut) return {0, 3};
   return {0, 1, 2, 3, 4, 5};
@@ -92,7 +83,7 @@ std::vector<std::vector<std::uint64_t>> check_batch(const std::uint8_t* cells, s
   if (options.symmetry == CellSymmetry::Cubic && (shape.nx != shape.ny || shape.ny != shape.nz))
     throw std::invalid_argument("`symmetry` 'cubic' needs cube-shaped cells, got shape (" + std::to_string(shape.nx) +
                                 ", " + std::to_string(shape.ny) + ", " + std::to_string(shape.nz) + ")");
-  check_elasticity_arguments(shape, table, MacroLoading{}, cell_options(options));
+  check_elasticity_arguments(shape, table, MacroLoading{}, options);
   std::vector<std::vector<std::uint64_t>> counts(static_cast<std::size_t>(count));
   for (std::int64_t c = 0; c < count; ++c) {
     const VolumeView<const std::uint8_t> view{cells + c * shape.size(), shape};
@@ -142,7 +133,7 @@ void solve_batch(const std::uint8_t* cells, std::int64_t count, const Shape3& sh
                  BatchResult& result) {
   const PaddedGrid g = padded_grid(shape.nx, shape.ny, shape.nz);
   const std::vector<MaterialEntry<T>> entries = material_entries<T>(table);
-  const ElasticityOptions eo = cell_options(options);
+  const ElasticityOptions& eo = options;
   T ih[3];
   for (int i = 0; i < 3; ++i) ih[i] = static_cast<T>(1.0 / options.voxel_size[i]);
   const bool cubic = options.symmetry == CellSymmetry::Cubic;

@@ -28,11 +28,9 @@ namespace voxtwin {
 
 enum class CellSymmetry { None, Cubic };
 
-struct BatchOptions {
-  ElasticityScheme scheme = ElasticityScheme::HexReduced;  ///< HexReduced or HexFull
-  double tol = 1e-5;                                       ///< relative residual per load case
-  int max_iter = 1000;
-  Eigen::Vector3d voxel_size = Eigen::Vector3d::Ones();    ///< µm per voxel (C does not depend on it)
+/// The single-cell solver options (scheme HexReduced or HexFull, tol per load case, max_iter, voxel size:
+/// C does not depend on it) applied to every cell, plus the symmetry of the batch.
+struct BatchOptions : ElasticityOptions {
   CellSymmetry symmetry = CellSymmetry::None;
 };
 
@@ -75,8 +73,6 @@ BatchResult homogenize_cells(const std::uint8_t* cells, std::int64_t count, cons
 namespace detail {
 /// A result for `count` cells, every entry zero (filled cell by cell).
 BatchResult empty_batch_result(std::int64_t count);
-/// The single-cell solver options of a batch (scheme, tol, max_iter, voxel size).
-ElasticityOptions cell_options(const BatchOptions& options);
 /// Load cases of a batch cell: the six unit strains, or (invariant cubic cell) xx and yz.
 std::vector<int> batch_load_cases(bool cubic_shortcut);
 /// Checks of homogenize_cells' arguments shared by both backends; returns the voxel counts per
