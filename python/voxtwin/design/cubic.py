@@ -9,7 +9,9 @@ swaps, so :func:`voxtwin.homogenize_cells` with ``symmetry="cubic"`` solves it w
 
 Connectivity (seed 004's filter of unreliable generations): the solid is one periodic cluster of
 face-connected voxels (:func:`voxtwin.metrics.cluster_count`) that reaches every face of the cell,
-so it carries load across the periodic boundary.
+so it carries load across the periodic boundary. :func:`remove_islands` repairs the common failure
+of a generated cell, a load-bearing body plus small floating islands, by keeping the largest
+periodic cluster (seed 004 keeps the largest component of such cells).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..metrics import cluster_count
+from ..metrics._volume import as_labels
+from ..metrics.topology import cluster_labels
 
-__all__ = ["permutation_average", "cubic_cell", "octant", "is_connected"]
+__all__ = ["permutation_average", "cubic_cell", "octant", "is_connected", "remove_islands"]
 
 _PERMUTATIONS = ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0))
 
@@ -71,3 +75,41 @@ def is_connected(cells: np.ndarray, solid: int = 1) -> np.ndarray:
         faces = all(mask.take(0, axis=a).any() and mask.take(-1, axis=a).any() for a in range(3))
         out[i] = faces and cluster_count(np.ascontiguousarray(cell), phase=solid, periodic=True, connectivity=1) == 1
     return bool(out[0]) if one else out
+
+
+def remove_islands(cells: np.ndarray, solid: int = 1, connectivity: int = 1, *, void: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Keep only the largest periodic cluster of ``solid`` per cell; the other clusters become ``void``.
+
+    ``cells`` uint8 [count, n, n, n] or one [n, n, n]; ``connectivity`` in the scipy.ndimage
+    convention: 1 (faces, as :func:`is_connected`: every piece not face-joined to the body goes,
+    including pieces that touch it only along an edge or at a corner) or 3 (26 neighbours: only
+    islands that touch the body nowhere, not even at a corner, go: truly floating solid). Clusters
+    are joined across the periodic faces (:func:`voxtwin.metrics.cluster_count`'s labelling).
+
+    A cell whose largest cluster is not unique (two or more clusters of the largest size) is left
+    as it is: dropping one of them would break the cell's symmetry (the unique largest cluster
+    of a cubic cell maps onto itself under the cube's symmetries, so the repaired cell stays cubic).
+
+    Returns (the repaired cells, same shape and dtype; the number of voxels removed per cell,
+    int [count] or an int for one cell).
+    """
+    c = np.asarray(cells)
+    if c.ndim not in (3, 4):
+        raise ValueError(f"`cells` must be [n, n, n] or [count, n, n, n], got shape {c.shape}")
+    if connectivity not in (1, 2, 3):
+        raise ValueError(f"`connectivity` must be 1, 2 or 3 (scipy.ndimage convention), got connectivity={connectivity!r}")
+    one = c.ndim == 3
+    c = c[None] if one else c
+    out = c.copy()
+    removed = np.zeros(len(c), dtype=np.int64)
+    for i, cell in enumerate(c):
+        labels, count = cluster_labels(as_labels(np.ascontiguousarray(cell), 1.0), solid, True, connectivity)
+        if count < 2:
+            continue
+        sizes = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+        if np.count_nonzero(sizes == sizes.max()) > 1:
+            continue
+        drop = (labels > 0) & (labels != np.argmax(sizes) + 1)
+        out[i][drop] = void
+        removed[i] = int(drop.sum())
+    return (out[0], int(removed[0])) if one else (out, removed)

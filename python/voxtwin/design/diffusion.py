@@ -265,16 +265,73 @@ class StiffnessDiffusion:
             if np.any((vf <= 0) | (vf >= 1)):
                 raise ValueError(f"`vf` must be in (0, 1), got vf={vf.tolist()}")
         dev = _torch_device(device)
-        net = self.ema.to(dev).eval()
         cond = torch.from_numpy(np.repeat(self.normalise(tc, vf), n, axis=0)).to(dev)
-        uncond = torch.full_like(cond, _DROPPED)
         m = self.size // 2
         gen = torch.Generator().manual_seed(_validate.seed(seed))
         x = torch.randn((len(cond), 1, m, m, m), generator=gen).to(dev)
+        out = self._ddim(x, cond, torch.linspace(1.0, 0.0, steps + 1), w, dev)
+        res = out if octants else cubic_cell(out)
+        res = res.reshape((len(tc), n) + res.shape[1:])
+        return res[0] if single else res
+
+    def edit(self, cells: np.ndarray, target_C: np.ndarray, vf: float | np.ndarray | None = None, t_start: float = 0.3,
+             n: int = 4, steps: int | None = None, guidance: float | None = None, seed: int = 0,
+             device: str = "cpu") -> np.ndarray:
+        """SDEdit (Meng et al. 2022): ``n`` edits per given cell toward a target.
+
+        Each cell of ``cells`` (uint8 [k, size, size, size], cubic, 1 = solid; one cell
+        [size, size, size] with ``target_C`` [3] gives [n, size, size, size]) is noised by the
+        forward process to the intermediate time ``t_start`` ∈ (0, 1] (0: the cell itself, 1: pure
+        noise, i.e. :meth:`sample`) and denoised by DDIM from there under the target's condition
+        (``target_C`` [k, 3] C11, C12, C44 in GPa, ``vf`` as in :meth:`sample`), with
+        ``round(steps · t_start)`` (at least 1) of the ``steps`` of a full run. The edit keeps the
+        cell's coarse layout and moves its details toward the condition. Returns uint8
+        [k, n, size, size, size] cubic cells."""
+        import torch
+
+        if self.ema is None:
+            raise RuntimeError("the model is not fitted: call fit(dataset) first")
+        c = np.asarray(cells)
+        tc = np.asarray(target_C, dtype=np.float64)
+        single = c.ndim == 3
+        c, tc = (c[None], np.atleast_2d(tc)) if single else (c, np.atleast_2d(tc))
+        if c.ndim != 4 or c.shape[1:] != (self.size,) * 3 or len(tc) != len(c) or tc.shape[1] != 3:
+            raise ValueError(f"`cells` must be [k, {self.size}, {self.size}, {self.size}] with `target_C` [k, 3], got shapes "
+                             f"{np.shape(cells)} and {np.shape(target_C)}")
+        if not np.all(np.isfinite(tc)):
+            raise ValueError("`target_C` must be finite (C11, C12, C44 in GPa)")
+        t0 = _validate.positive("t_start", t_start)
+        if t0 > 1.0:
+            raise ValueError(f"`t_start` must be in (0, 1], got t_start={t_start!r}")
+        n = _validate.integer("n", n, minimum=1)
+        steps = self.config.steps if steps is None else _validate.integer("steps", steps, minimum=1)
+        w = self.config.guidance if guidance is None else _validate.non_negative("guidance", guidance)
+        if vf is not None:
+            vf = np.broadcast_to(np.asarray(vf, dtype=np.float64), (len(tc),))
+            if np.any((vf <= 0) | (vf >= 1)):
+                raise ValueError(f"`vf` must be in (0, 1), got vf={vf.tolist()}")
+        dev = _torch_device(device)
+        m = self.size // 2
+        x0 = torch.from_numpy(np.repeat(c[:, :m, :m, :m].astype(np.float32) * 2.0 - 1.0, n, axis=0))[:, None].to(dev)
+        cond = torch.from_numpy(np.repeat(self.normalise(tc, vf), n, axis=0)).to(dev)
+        gen = torch.Generator().manual_seed(_validate.seed(seed))
+        g = _gamma(torch.tensor(t0)).item()
+        x = math.sqrt(g) * x0 + math.sqrt(1.0 - g) * torch.randn(x0.shape, generator=gen).to(dev)
+        k_steps = max(1, int(round(steps * t0)))
+        out = self._ddim(x, cond, torch.linspace(t0, 0.0, k_steps + 1), w, dev)
+        res = cubic_cell(out).reshape((len(tc), n) + (self.size,) * 3)
+        return res[0] if single else res
+
+    def _ddim(self, x: Any, cond: Any, ts: Any, w: float, dev: Any) -> np.ndarray:
+        """Deterministic DDIM from x at ts[0] down to ts[-1] (self-conditioned, CFG scale w):
+        the thresholded, exactly permutation-symmetric octants (uint8 [count, m, m, m])."""
+        import torch
+
+        net = self.ema.to(dev).eval()
+        uncond = torch.full_like(cond, _DROPPED)
         x0 = torch.zeros_like(x)
-        ts = torch.linspace(1.0, 0.0, steps + 1)
         with torch.no_grad():
-            for i in range(steps):
+            for i in range(len(ts) - 1):
                 t = torch.full((len(cond),), float(ts[i]), device=dev)
                 pred = net(x, x0, t, cond)
                 if w != 1.0:
@@ -285,10 +342,7 @@ class StiffnessDiffusion:
                 x = math.sqrt(g_s) * x0 + math.sqrt(max(1.0 - g_s, 0.0)) * eps
         out = (x0 > 0).to(torch.uint8).cpu().numpy()[:, 0]
         # the network's output is permutation-symmetric up to float rounding: make the bits exact
-        out = _exact_symmetric(out)
-        res = out if octants else cubic_cell(out)
-        res = res.reshape((len(tc), n) + res.shape[1:])
-        return res[0] if single else res
+        return _exact_symmetric(out)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike[str]) -> None:

@@ -18,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from .. import _validate
 from ..materials import Material
 from ..simulate_batch import homogenize_cells
 from .cell_dataset import SOLID, CellDataset, default_materials, label
-from .cubic import is_connected, octant
+from .cubic import is_connected, octant, remove_islands
 
 __all__ = ["Errors", "Selection", "errors", "select", "nearest_neighbour", "refine"]
 
@@ -68,7 +69,9 @@ class Selection:
     ``cells`` uint8 [k, size, size, size] the best connected candidate per target (the best of all
     when none is connected: ``found`` False); ``C`` [k, 3] its C11, C12, C44 (GPa); ``errors`` its
     :class:`Errors`; ``candidate_C`` [k, n, 3], ``candidate_eq18`` [k, n], ``connected`` [k, n];
-    ``index`` [k] the chosen candidate.
+    ``index`` [k] the chosen candidate; ``connected_before`` [k, n] connectivity of the samples as
+    given and ``removed`` [k, n] the solid voxels :func:`~voxtwin.design.cubic.remove_islands` took
+    away (both equal to ``connected`` and 0 with ``islands="keep"``).
     """
 
     cells: np.ndarray
@@ -79,22 +82,38 @@ class Selection:
     connected: np.ndarray
     index: np.ndarray
     found: np.ndarray
+    connected_before: np.ndarray | None = None
+    removed: np.ndarray | None = None
 
     @property
     def connected_fraction(self) -> float:
         """Share of all candidates that are connected."""
         return float(self.connected.mean())
 
+    @property
+    def connected_fraction_before(self) -> float:
+        """Share of the candidates, as given (before any island repair), that are connected."""
+        return float((self.connected if self.connected_before is None else self.connected_before).mean())
+
 
 def select(samples: np.ndarray, target_C: np.ndarray, materials: dict[int, Material] | None = None, *,
-           ranges: np.ndarray, device: str = "auto", tol: float = 1e-5, progress: bool = False) -> Selection:
+           ranges: np.ndarray, device: str = "auto", tol: float = 1e-5, islands: str = "keep",
+           progress: bool = False) -> Selection:
     """Homogenize candidate cells, drop disconnected ones and return the best per target.
 
     ``samples`` uint8 [k, n, s, s, s] (or [n, s, s, s] for one target) of cubic cells (1 = solid);
     ``target_C`` [k, 3] (C11, C12, C44 GPa); ``materials`` as for the training set (default
     :func:`~voxtwin.design.cell_dataset.default_materials`); ``ranges`` [3, 2] the eq. 18
     normaliser (``dataset.ranges``). Candidates are ranked by the eq. 18 error.
+
+    ``islands``: what to do with solid that is not part of the load-bearing body before the
+    connectivity filter and the solver (:func:`~voxtwin.design.cubic.remove_islands`):
+    ``"keep"`` nothing (the candidates as generated); ``"floating"`` remove the solid clusters that
+    touch the largest one nowhere, not even at a corner (26-connectivity); ``"all"`` keep only the
+    largest face-connected cluster (also drops pieces hanging on by an edge or a corner). The
+    returned cells are the repaired ones.
     """
+    _validate.choice("islands", islands, ("keep", "floating", "all"))
     s = np.asarray(samples)
     t = np.atleast_2d(np.asarray(target_C, dtype=np.float64))
     if s.ndim == 4:
@@ -104,7 +123,12 @@ def select(samples: np.ndarray, target_C: np.ndarray, materials: dict[int, Mater
     k, n = s.shape[:2]
     flat = np.ascontiguousarray(s.reshape((k * n,) + s.shape[2:]), dtype=np.uint8)
     mats = default_materials() if materials is None else materials
-    conn = is_connected(flat, SOLID)
+    conn_before = is_connected(flat, SOLID)
+    removed = np.zeros(k * n, dtype=np.int64)
+    if islands != "keep":
+        flat, removed = remove_islands(flat, SOLID, 3 if islands == "floating" else 1)
+        s = flat.reshape(s.shape)
+    conn = is_connected(flat, SOLID) if removed.any() else conn_before
     solid = flat.reshape(k * n, -1).any(axis=1)
     C = np.zeros((k * n, 3))
     if solid.any():
@@ -118,7 +142,8 @@ def select(samples: np.ndarray, target_C: np.ndarray, materials: dict[int, Mater
     rows = np.arange(k)
     Cb = C[rows, best]
     return Selection(cells=s[rows, best], C=Cb, errors=errors(Cb, t, ranges), candidate_C=C, candidate_eq18=err,
-                     connected=conn, index=best, found=found)
+                     connected=conn, index=best, found=found, connected_before=conn_before.reshape(k, n),
+                     removed=removed.reshape(k, n))
 
 
 def nearest_neighbour(train: CellDataset, target_C: np.ndarray, ranges: np.ndarray | None = None) -> tuple[np.ndarray, Errors]:
