@@ -7,20 +7,33 @@ held out (seeded permutation); their labels and volume fractions are the targets
 (DiffusionConfig.cpu(), 30 epochs, one torch thread, seed 0) never sees them.
 
 Per target 4 cells are generated (DDIM 25 steps, guidance 1) and homogenized; errors are seed
-004's eq. 18 (|ΔC_i| over the training set's range of C_i, mean over C11, C12, C44).
+004's eq. 18 (|ΔC_i| over the training set's range of C_i, mean over C11, C12, C44). Floating
+islands (solid clusters that do not wrap around the periodic cell and touch nothing: no load) are
+removed before the connectivity filter (``select(islands="floating")``); the test checks that this
+leaves C unchanged to the solver tolerance. Seed 004's own repair, keeping only the largest
+cluster (``islands="largest"``), is measured beside it: it can drop load-bearing solid, so the
+test reports how far it moves C.
+
+Beside the generator from noise, the solver-driven local search (``design.local_search``) edits the
+nearest training cells of each target by SDEdit (``StiffnessDiffusion.edit`` from t = 0.6, 4 rounds
+of 8 proposals: 32 homogenizations per target); the no-model control runs the same loop with the
+same budget on random voxel flips at the edits' measured share of changed voxels.
 
 Issue targets and what this budget reaches (measured on the development machine, see
 benchmarks/RESULTS.md "Issue 18"; the asserts hold the issue's target where it was reached and
 the measured figure with a margin where it was not):
-- best of 4 ≤ 5 %                                 reached: 4.72 %
+- best of 4 ≤ 5 %                                 reached: FIXME
 - mean over all candidates ≤ 10 %                 reached: 8.40 %
-- ≥ 95 % of the samples connected                 NOT reached: 80 % (64 of 80)
-- ≥ 20 % lower error than nearest-neighbour retrieval from the training set: NOT reached. With 2000
-  labelled cells the label space (three constants, strongly tied to the volume fraction) is covered
-  so densely that retrieval lands at 0.69 % from a held-out target; the generator's best of 4 is
-  6.9 times that. Kept here as the control, with the measured gap asserted.
+- ≥ 95 % of the samples connected                 NOT reached as generated: 80 % (64 of 80);
+  after removing floating islands (C unchanged, max |ΔC|/C11 FIXME) FIXME; after seed 004's
+  largest-cluster repair FIXME, but that moves C by up to FIXME of C11 on FIXME of the repaired cells.
+- ≥ 20 % lower error than nearest-neighbour retrieval from the training set: NOT reached by the
+  generator from noise. With 2000 labelled cells the label space (three constants, strongly tied
+  to the volume fraction) is covered so densely that retrieval lands at 0.69 % from a held-out
+  target; the generator's best of 4 is several times that. Editing the retrieved cells reaches
+  FIXME; the random-flip control with the same loop and budget reaches FIXME.
 A naive control that the generator must beat: a random training cell per target (30.4 %).
-Cost: 177 s of CPU on one thread (training ~90 % of it): about 3 minutes on a quiet machine.
+Cost: FIXME
 """
 
 from __future__ import annotations
@@ -41,6 +54,10 @@ FIXTURE = Path(__file__).parent / "data" / "design_cubic16.npz"
 HELD_OUT = 20
 CANDIDATES = 4
 SEED = 0
+# Local search: SDEdit start, rounds x proposals per round (the solver budget per target).
+T_START = 0.6
+ROUNDS = 4
+PROPOSALS = 8
 
 # The issue's targets (fractions).
 TARGET_BEST_OF_4 = 0.05
@@ -51,14 +68,28 @@ TARGET_VS_NN = 0.8  # generator error <= 0.8 x retrieval error
 # Reached in this budget (measured: see the module docstring; margins in the asserts).
 MEAN_REACHED = 0.084
 CONNECTED_REACHED = 0.80
+FLOATING_CONNECTED_REACHED = 0.9375
 NN_REACHED = 0.0069
 GAP_REACHED = 6.9
+EDIT_VS_NN_REACHED = 0.74
+FLIPS_VS_NN_REACHED = 0.80
 # Run-to-run spread of these figures over seeds and thread counts is a few tenths of a percent of
 # error and a few percent of connectivity on 80 samples (one sample = 1.25 %): margins below.
 ERROR_MARGIN = 1.15
 CONNECTED_MARGIN = 0.05
 # The random-cell control: the generator's best of 4 must be well below it (conditioning works).
 RANDOM_FACTOR = 0.3
+# Removing islands that carry no load leaves C to the solver's tolerance (1e-5 relative residual).
+REPAIR_AGREE = 1e-4
+
+
+def _repair_change(sel: design.Selection, raw: design.Selection, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per repaired candidate (not emptied by the repair): max_i |ΔC_i| / C11 against the cell as
+    generated, and the mask of those candidates."""
+    solid = samples.reshape(samples.shape[:2] + (-1,)).sum(axis=-1)
+    ok = (sel.removed > 0) & (sel.removed < solid)
+    d = np.abs(sel.candidate_C - raw.candidate_C).max(axis=-1) / np.abs(raw.candidate_C[..., 0])
+    return d[ok], ok
 
 
 def test_design_acceptance_guided_diffusion_on_held_out_targets() -> None:
@@ -70,22 +101,46 @@ def test_design_acceptance_guided_diffusion_on_held_out_targets() -> None:
     model.fit(train, seed=SEED, progress=False)
 
     samples = model.sample(held.C, vf=held.vf, n=CANDIDATES, seed=SEED + 1)
-    sel = design.select(samples, held.C, ranges=train.ranges, device="cpu")
+    raw = design.select(samples, held.C, ranges=train.ranges, device="cpu")
+    sel = design.select(samples, held.C, ranges=train.ranges, device="cpu", islands="floating")
+    big = design.select(samples, held.C, ranges=train.ranges, device="cpu", islands="largest")
     best = float(sel.errors.eq18.mean())
-    mean = float(sel.candidate_eq18.mean())
-    connected = sel.connected_fraction
+    mean = float(raw.candidate_eq18.mean())
+    floating_dC, floating_ok = _repair_change(sel, raw, samples)
+    largest_dC, largest_ok = _repair_change(big, raw, samples)
     _, nn = design.nearest_neighbour(train, held.C)
     nn_err = float(nn.eq18.mean())
     rand = np.random.default_rng(SEED + 2).integers(0, len(train), HELD_OUT)
     random_err = float(design.errors(train.C[rand], held.C, train.ranges).eq18.mean())
-    print(json.dumps({"best_of_4_eq18": best, "mean_eq18": mean, "connected": connected, "nn_eq18": nn_err,
-                      "random_eq18": random_err, **{f"best_{k}": v for k, v in sel.errors.summary().items()}}))
+    edit = design.local_search(design.edit_proposals(model, T_START), train, held.C, held.vf, rounds=ROUNDS,
+                               candidates=PROPOSALS, seed=SEED + 3, device="cpu")
+    flips = design.local_search(design.flip_proposals(edit.changed), train, held.C, held.vf, rounds=ROUNDS,
+                                candidates=PROPOSALS, seed=SEED + 3, device="cpu")
+    edit_err, flips_err = float(edit.errors.eq18.mean()), float(flips.errors.eq18.mean())
+    print(json.dumps({"best_of_4_eq18": best, "best_of_4_eq18_as_generated": float(raw.errors.eq18.mean()),
+                      "best_of_4_eq18_largest": float(big.errors.eq18.mean()), "mean_eq18": mean,
+                      "connected_as_generated": sel.connected_fraction_before, "connected_floating": sel.connected_fraction,
+                      "connected_largest": big.connected_fraction, "repaired_floating": int(floating_ok.sum()),
+                      "max_dC_over_C11_floating": float(floating_dC.max(initial=0.0)),
+                      "repaired_largest": int(largest_ok.sum()), "max_dC_over_C11_largest": float(largest_dC.max(initial=0.0)),
+                      "largest_moved_above_1e-4": int((largest_dC > REPAIR_AGREE).sum()),
+                      "nn_eq18": nn_err, "random_eq18": random_err, "edit_eq18": edit_err, "flips_eq18": flips_err,
+                      "edit_vs_nn": edit_err / nn_err, "flips_vs_nn": flips_err / nn_err, "edit_changed": edit.changed,
+                      **{f"best_{k}": v for k, v in sel.errors.summary().items()}}))
 
     assert best <= TARGET_BEST_OF_4
     assert mean <= max(TARGET_MEAN, MEAN_REACHED * ERROR_MARGIN)
-    assert connected >= min(TARGET_CONNECTED, CONNECTED_REACHED - CONNECTED_MARGIN)
     assert best <= RANDOM_FACTOR * random_err
+    # Connectivity: as generated (the issue's figure), after removing floating islands, and the
+    # repair left C as it was (a check that can fail: an island that carried load would move C).
+    assert sel.connected_fraction_before >= min(TARGET_CONNECTED, CONNECTED_REACHED - CONNECTED_MARGIN)
+    assert sel.connected_fraction >= min(TARGET_CONNECTED, FLOATING_CONNECTED_REACHED - CONNECTED_MARGIN)
+    assert floating_ok.any() and floating_dC.max() <= REPAIR_AGREE
     # The control: retrieval is this close ...
     assert nn_err <= NN_REACHED * ERROR_MARGIN
-    # ... and the generator stays within the measured gap above it (the issue wants <= 0.8 x).
+    # ... and the generator from noise stays within the measured gap above it (the issue wants <= 0.8 x).
     assert best <= max(TARGET_VS_NN, GAP_REACHED * ERROR_MARGIN) * nn_err
+    # Editing the retrieved cells under the solver beats retrieval; so do random flips in the same loop.
+    assert edit_err <= max(TARGET_VS_NN, EDIT_VS_NN_REACHED * 1.05) * nn_err
+    assert flips_err <= FLIPS_VS_NN_REACHED * 1.05 * nn_err
+    assert np.all(edit.errors.eq18 <= nn.eq18 + 1e-12) and np.all(flips.errors.eq18 <= nn.eq18 + 1e-12)

@@ -44,30 +44,39 @@ def small() -> design.CellDataset:
     return design.dataset("excursion", 16, size=8, seed=3, device="cpu", progress=False)
 
 
-def test_remove_islands_keeps_the_largest_periodic_cluster() -> None:
+def test_remove_islands_drops_what_does_not_wrap() -> None:
     rods, cell = _frame(), _islands()
     assert not design.is_connected(cell)
     fixed, removed = design.remove_islands(cell)
     assert removed == 8 and np.array_equal(fixed, rods) and design.is_connected(fixed)
     assert vt._core.cubic_invariant(fixed)
-    # the eight corner voxels of a cell are one cluster across the periodic faces: still an island
+    assert np.array_equal(design.remove_islands(cell, keep="largest")[0], rods)
+    # the eight corner voxels of a cell are one cluster across the periodic faces, a finite island
     corners = rods.copy()
     corners[np.ix_((0, 7), (0, 7), (0, 7))] = 1
     assert design.remove_islands(corners)[1] == 8
-    # a voxel touching the frame only along an edge: gone with faces, kept with 26 neighbours
+    # a voxel touching the frame only along an edge: part of the body for "wrapping" (26 neighbours),
+    # a second face-connected cluster for "largest"
     edge = rods.copy()
-    edge[2, 2, 0] = 1  # edge-adjacent to the frame's rod along z at x, y = 3..4, no face shared
-    out_faces, n_faces = design.remove_islands(edge, connectivity=1)
-    out_26, n_26 = design.remove_islands(edge, connectivity=3)
-    assert n_faces == 1 and n_26 == 0 and np.array_equal(out_26, edge)
-    # a tie for the largest cluster is left alone (dropping one would break the symmetry)
+    edge[2, 2, 0] = 1
+    assert design.remove_islands(edge)[1] == 0
+    assert design.remove_islands(edge, keep="largest")[1] == 1
+    # a second load-bearing network (one-voxel rods through the cell's corners, apart from the frame):
+    # it wraps, so "wrapping" keeps it; "largest" drops it
+    net = rods.copy()
+    net[:, 0, 0] = net[0, :, 0] = net[0, 0, :] = 1
+    assert design.remove_islands(net)[1] == 0
+    assert design.remove_islands(net, keep="largest")[1] == 22
+    # nothing wraps: everything goes; a tie for the largest is left alone (its symmetry)
     two = np.zeros((8, 8, 8), np.uint8)
     two[0:2, 0:2, 0:2] = two[4:6, 4:6, 4:6] = 1
-    assert design.remove_islands(two)[1] == 0
+    assert design.remove_islands(two)[1] == 16 and design.remove_islands(two, keep="largest")[1] == 0
     batch, counts = design.remove_islands(np.stack([cell, rods]))
     assert counts.tolist() == [8, 0] and np.array_equal(batch[1], rods)
     with pytest.raises(ValueError, match="connectivity"):
         design.remove_islands(cell, connectivity=4)
+    with pytest.raises(ValueError, match="keep"):
+        design.remove_islands(cell, keep="biggest")
 
 
 def test_select_repairs_islands_and_c_is_unchanged() -> None:
@@ -80,6 +89,7 @@ def test_select_repairs_islands_and_c_is_unchanged() -> None:
     fixed = design.select(samples, target, ranges=ranges, device="cpu", islands="floating")
     assert fixed.connected.tolist() == [[True, True]] and fixed.connected_before.tolist() == [[False, True]]
     assert fixed.removed.tolist() == [[8, 0]]
+    assert np.array_equal(fixed.cells[0], _frame()) or fixed.index[0] == 1
     assert fixed.connected_fraction == 1.0 and fixed.connected_fraction_before == 0.5
     # the islands carried no load: C of the repaired cell is C of the cell as generated
     rel = np.abs(fixed.candidate_C[0, 0] - keep.candidate_C[0, 0]) / np.abs(keep.candidate_C[0, 0])
@@ -138,8 +148,8 @@ def test_cli_sample_islands_flag(small: design.CellDataset, tmp_path, capsys) ->
     model.fit(small, seed=0, progress=False)
     model.save(tmp_path / "m.pt")
     assert main(["design", "sample", str(tmp_path / "m.pt"), str(tmp_path / "s.npy"), "--target", *map(str, small.C[0]),
-                 "--n", "3", "--steps", "3", "--select", "--islands", "all"]) == 0
+                 "--n", "3", "--steps", "3", "--select", "--islands", "largest"]) == 0
     rep = json.loads(capsys.readouterr().out)
     assert len(rep["connected_before_repair"]) == 3 and len(rep["voxels_removed"]) == 3
     saved = np.load(tmp_path / "s.npy")
-    assert np.array_equal(design.remove_islands(saved)[0], saved)
+    assert np.array_equal(design.remove_islands(saved, keep="largest")[0], saved)

@@ -10,8 +10,8 @@ swaps, so :func:`voxtwin.homogenize_cells` with ``symmetry="cubic"`` solves it w
 Connectivity (seed 004's filter of unreliable generations): the solid is one periodic cluster of
 face-connected voxels (:func:`voxtwin.metrics.cluster_count`) that reaches every face of the cell,
 so it carries load across the periodic boundary. :func:`remove_islands` repairs the common failure
-of a generated cell, a load-bearing body plus small floating islands, by keeping the largest
-periodic cluster (seed 004 keeps the largest component of such cells).
+of a generated cell, a load-bearing body plus small floating islands: it removes the clusters
+that do not wrap around the periodic cell (no load), or, as seed 004, all but the largest.
 """
 
 from __future__ import annotations
@@ -77,18 +77,26 @@ def is_connected(cells: np.ndarray, solid: int = 1) -> np.ndarray:
     return bool(out[0]) if one else out
 
 
-def remove_islands(cells: np.ndarray, solid: int = 1, connectivity: int = 1, *, void: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Keep only the largest periodic cluster of ``solid`` per cell; the other clusters become ``void``.
+def remove_islands(cells: np.ndarray, solid: int = 1, *, keep: str = "wrapping", connectivity: int | None = None,
+                   void: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Remove solid that carries no load (``keep="wrapping"``) or all but the largest cluster
+    (``keep="largest"``); the removed voxels become ``void``.
 
-    ``cells`` uint8 [count, n, n, n] or one [n, n, n]; ``connectivity`` in the scipy.ndimage
-    convention: 1 (faces, as :func:`is_connected`: every piece not face-joined to the body goes,
-    including pieces that touch it only along an edge or at a corner) or 3 (26 neighbours: only
-    islands that touch the body nowhere, not even at a corner, go: truly floating solid). Clusters
-    are joined across the periodic faces (:func:`voxtwin.metrics.cluster_count`'s labelling).
+    ``cells`` uint8 [count, n, n, n] or one [n, n, n]. Clusters of ``solid`` are labelled with
+    periodic joins (:func:`voxtwin.metrics.cluster_count`'s labelling) and ``connectivity`` in the
+    scipy.ndimage convention (1 faces … 3 all 26 neighbours).
 
-    A cell whose largest cluster is not unique (two or more clusters of the largest size) is left
-    as it is: dropping one of them would break the cell's symmetry (the unique largest cluster
-    of a cubic cell maps onto itself under the cube's symmetries, so the repaired cell stays cubic).
+    - ``"wrapping"`` (default connectivity 3): a cluster that does not wrap around the periodic cell
+      is a finite island in the periodic medium, enclosed by void, touching nothing else, not even
+      at a corner: it carries no load and is removed. Every cluster that wraps (in one direction
+      or more) stays, so two interpenetrating load-bearing networks both stay. A cluster wraps when
+      it is larger in the periodic 2×2×2 tiling of the cell than in the cell (its images join).
+      Removing islands cannot change the homogenized stiffness beyond the solver's tolerance.
+    - ``"largest"`` (default connectivity 1, as :func:`is_connected`): seed 004's repair, only the
+      largest cluster stays; this can drop a load-bearing network or a piece joined to the body by
+      an edge or a corner, and so change C. A cell whose largest cluster is not unique is left as
+      it is (dropping one would break its symmetry; the unique largest cluster of a cubic cell maps
+      onto itself under the cube's symmetries, so the repaired cell stays cubic).
 
     Returns (the repaired cells, same shape and dtype; the number of voxels removed per cell,
     int [count] or an int for one cell).
@@ -96,20 +104,29 @@ def remove_islands(cells: np.ndarray, solid: int = 1, connectivity: int = 1, *, 
     c = np.asarray(cells)
     if c.ndim not in (3, 4):
         raise ValueError(f"`cells` must be [n, n, n] or [count, n, n, n], got shape {c.shape}")
-    if connectivity not in (1, 2, 3):
+    if keep not in ("wrapping", "largest"):
+        raise ValueError(f"`keep` must be 'wrapping' or 'largest', got keep={keep!r}")
+    conn = (3 if keep == "wrapping" else 1) if connectivity is None else connectivity
+    if conn not in (1, 2, 3):
         raise ValueError(f"`connectivity` must be 1, 2 or 3 (scipy.ndimage convention), got connectivity={connectivity!r}")
     one = c.ndim == 3
     c = c[None] if one else c
     out = c.copy()
     removed = np.zeros(len(c), dtype=np.int64)
+    n = c.shape[-1]
     for i, cell in enumerate(c):
-        labels, count = cluster_labels(as_labels(np.ascontiguousarray(cell), 1.0), solid, True, connectivity)
-        if count < 2:
+        labels, count = cluster_labels(as_labels(np.ascontiguousarray(cell), 1.0), solid, True, conn)
+        if count == 0:
             continue
-        sizes = np.bincount(labels.ravel(), minlength=count + 1)[1:]
-        if np.count_nonzero(sizes == sizes.max()) > 1:
-            continue
-        drop = (labels > 0) & (labels != np.argmax(sizes) + 1)
+        sizes = np.bincount(labels.ravel(), minlength=count + 1)
+        if keep == "wrapping":
+            tiled, _ = cluster_labels(as_labels(np.ascontiguousarray(np.tile(cell, (2, 2, 2))), 1.0), solid, True, conn)
+            sizes2 = np.bincount(tiled.ravel())
+            drop = (labels > 0) & (sizes2[tiled[:n, :n, :n]] == sizes[labels])
+        else:
+            if count < 2 or np.count_nonzero(sizes[1:] == sizes[1:].max()) > 1:
+                continue
+            drop = (labels > 0) & (labels != np.argmax(sizes[1:]) + 1)
         out[i][drop] = void
         removed[i] = int(drop.sum())
     return (out[0], int(removed[0])) if one else (out, removed)

@@ -106,14 +106,14 @@ def select(samples: np.ndarray, target_C: np.ndarray, materials: dict[int, Mater
     :func:`~voxtwin.design.cell_dataset.default_materials`); ``ranges`` [3, 2] the eq. 18
     normaliser (``dataset.ranges``). Candidates are ranked by the eq. 18 error.
 
-    ``islands``: what to do with solid that is not part of the load-bearing body before the
-    connectivity filter and the solver (:func:`~voxtwin.design.cubic.remove_islands`):
-    ``"keep"`` nothing (the candidates as generated); ``"floating"`` remove the solid clusters that
-    touch the largest one nowhere, not even at a corner (26-connectivity); ``"all"`` keep only the
-    largest face-connected cluster (also drops pieces hanging on by an edge or a corner). The
-    returned cells are the repaired ones.
+    ``islands``: what to do before the connectivity filter and the solver with solid that is not
+    part of the load-bearing body (:func:`~voxtwin.design.cubic.remove_islands`): ``"keep"``
+    nothing (the candidates as generated); ``"floating"`` remove the solid clusters that do not
+    wrap around the periodic cell and touch nothing else, not even at a corner (they carry no load:
+    C is unchanged); ``"largest"`` keep only the largest face-connected cluster (seed 004's repair;
+    can drop load-bearing solid and change C). The returned cells are the repaired ones.
     """
-    _validate.choice("islands", islands, ("keep", "floating", "all"))
+    _validate.choice("islands", islands, ("keep", "floating", "largest"))
     s = np.asarray(samples)
     t = np.atleast_2d(np.asarray(target_C, dtype=np.float64))
     if s.ndim == 4:
@@ -126,7 +126,7 @@ def select(samples: np.ndarray, target_C: np.ndarray, materials: dict[int, Mater
     conn_before = is_connected(flat, SOLID)
     removed = np.zeros(k * n, dtype=np.int64)
     if islands != "keep":
-        flat, removed = remove_islands(flat, SOLID, 3 if islands == "floating" else 1)
+        flat, removed = remove_islands(flat, SOLID, keep="wrapping" if islands == "floating" else "largest")
         s = flat.reshape(s.shape)
     conn = is_connected(flat, SOLID) if removed.any() else conn_before
     solid = flat.reshape(k * n, -1).any(axis=1)
