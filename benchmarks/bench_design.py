@@ -106,7 +106,7 @@ def bench_generator(model: design.StiffnessDiffusion, train: design.CellDataset,
 
 
 def bench_study(model_path: str | None, rounds: int, candidates: int, t_starts: list[float], seed: int,
-                generator: bool) -> None:
+                generator: bool, unconditional: bool) -> None:
     import torch
 
     torch.set_num_threads(1)
@@ -130,19 +130,23 @@ def bench_study(model_path: str | None, rounds: int, candidates: int, t_starts: 
         res = design.local_search(design.edit_proposals(model, ts), train, held.C, held.vf, rounds=rounds,
                                   candidates=candidates, seed=seed, device="cpu")
         changed.append(res.changed)
-        record(f"design_study_edit_t{ts}_{tag}", {"eq18_mean": float(res.errors.eq18.mean()), "evaluations": res.evaluations,
-                                            "vs_retrieval": float(res.errors.eq18.mean() / nn.eq18.mean()),
-                                            "history": res.history.mean(axis=1).round(5).tolist(),
-                                            "improved": int(res.improved.sum()), "changed": res.changed,
-                                            "connected_before": res.connected_before, "connected": res.connected})
+        _record_search(f"design_study_edit_t{ts}_{tag}", res, nn)
+        if unconditional:
+            # the same edits with the conditions dropped (guidance 0): does the target condition matter?
+            res = design.local_search(design.edit_proposals(model, ts, guidance=0.0), train, held.C, held.vf,
+                                      rounds=rounds, candidates=candidates, seed=seed, device="cpu")
+            _record_search(f"design_study_edit_unconditional_t{ts}_{tag}", res, nn)
     for rate in sorted(changed) + [2 * max(changed)]:
         res = design.local_search(design.flip_proposals(rate), train, held.C, held.vf, rounds=rounds,
                                   candidates=candidates, seed=seed, device="cpu")
-        record(f"design_study_flips_{rate:.4f}_{tag}", {"eq18_mean": float(res.errors.eq18.mean()), "evaluations": res.evaluations,
-                                                  "vs_retrieval": float(res.errors.eq18.mean() / nn.eq18.mean()),
-                                                  "history": res.history.mean(axis=1).round(5).tolist(),
-                                                  "improved": int(res.improved.sum()), "changed": res.changed,
-                                                  "connected_before": res.connected_before, "connected": res.connected})
+        _record_search(f"design_study_flips_{rate:.4f}_{tag}", res, nn)
+
+
+def _record_search(case: str, res: design.SearchResult, nn: design.Errors) -> None:
+    record(case, {"eq18_mean": float(res.errors.eq18.mean()), "evaluations": res.evaluations,
+                  "vs_retrieval": float(res.errors.eq18.mean() / nn.eq18.mean()),
+                  "history": res.history.mean(axis=1).round(5).tolist(), "improved": int(res.improved.sum()),
+                  "changed": res.changed, "connected_before": res.connected_before, "connected": res.connected})
 
 
 def main() -> None:
@@ -158,9 +162,11 @@ def main() -> None:
     ap.add_argument("--t-start", type=float, nargs="+", default=[0.2, 0.4], help="--study: SDEdit start times")
     ap.add_argument("--seed", type=int, default=3, help="--study: seed of the proposals")
     ap.add_argument("--no-generator", action="store_true", help="--study: skip the generator's best of N")
+    ap.add_argument("--unconditional", action="store_true", help="--study: also the edits with the conditions dropped")
     args = ap.parse_args()
     if args.study is not None:
-        bench_study(args.study or None, args.rounds, args.candidates, args.t_start, args.seed, not args.no_generator)
+        bench_study(args.study or None, args.rounds, args.candidates, args.t_start, args.seed, not args.no_generator,
+                    args.unconditional)
         return
     for s in args.sizes:
         bench_cells(s, args.cells if s <= 32 else max(8, args.cells // 8), args.device)
