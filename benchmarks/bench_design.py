@@ -88,7 +88,8 @@ def bench_generator(model: design.StiffnessDiffusion, train: design.CellDataset,
             d = np.abs(sel.candidate_C[ok] - raw.candidate_C[ok])
             dev = float((d / np.abs(raw.candidate_C[ok])).max())
             dev11 = float((d.max(axis=1) / np.abs(raw.candidate_C[ok][:, 0])).max())
-        figs: dict[str, float] = {"connected_before": sel.connected_fraction_before, "connected_after": sel.connected_fraction,
+        figs: dict[str, float] = {"connected_before": sel.connected_fraction_before,
+                                  "connected_after": sel.connected_fraction,
                                   "repaired": int(rep.sum()), "emptied": int(emptied.sum()), "max_rel_dC_repair": dev,
                                   "max_dC_over_C11_repair": dev11,
                                   "dC_over_C11_above_1e-4": int((np.abs(sel.candidate_C - raw.candidate_C).max(axis=2)
@@ -98,7 +99,8 @@ def bench_generator(model: design.StiffnessDiffusion, train: design.CellDataset,
         for n in (4, 16, 32):
             for name, s in (("keep", raw), (islands, sel)):
                 e = np.where(s.connected[:, :n], s.candidate_eq18[:, :n], np.inf).min(axis=1)
-                figs[f"best_of_{n}_{name}"] = float(np.mean(e[np.isfinite(e)])) if np.isfinite(e).any() else float("nan")
+                found = np.isfinite(e)
+                figs[f"best_of_{n}_{name}"] = float(np.mean(e[found])) if found.any() else float("nan")
                 figs[f"targets_found_{n}_{name}"] = int(np.isfinite(e).sum())
             figs[f"mean_of_{n}"] = float(raw.candidate_eq18[:, :n].mean())
         figs["generate_s_per_structure"] = t_gen / samples[:, :, 0, 0, 0].size
@@ -156,7 +158,8 @@ def main() -> None:
     ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     ap.add_argument("--model", default=None, help="a StiffnessDiffusion file (design fit) to time sampling")
     ap.add_argument("--study", nargs="?", const="", default=None, metavar="MODEL.pt",
-                    help="case 4: retrieval, generator best of N, edits and the flip control (trains the model if none given)")
+                    help="case 4: retrieval, generator best of N, edits and the flip control "
+                         "(trains the model if none given)")
     ap.add_argument("--rounds", type=int, default=2, help="--study: local-search rounds")
     ap.add_argument("--candidates", type=int, default=8, help="--study: proposals per target and round")
     ap.add_argument("--t-start", type=float, nargs="+", default=[0.2, 0.4], help="--study: SDEdit start times")

@@ -108,7 +108,8 @@ def remove_islands(cells: np.ndarray, solid: int = 1, *, keep: str = "wrapping",
         raise ValueError(f"`keep` must be 'wrapping' or 'largest', got keep={keep!r}")
     conn = (3 if keep == "wrapping" else 1) if connectivity is None else connectivity
     if conn not in (1, 2, 3):
-        raise ValueError(f"`connectivity` must be 1, 2 or 3 (scipy.ndimage convention), got connectivity={connectivity!r}")
+        raise ValueError("`connectivity` must be 1, 2 or 3 (scipy.ndimage convention), "
+                         f"got connectivity={connectivity!r}")
     one = c.ndim == 3
     c = c[None] if one else c
     out = c.copy()

@@ -296,8 +296,8 @@ class StiffnessDiffusion:
         single = c.ndim == 3
         c, tc = (c[None], np.atleast_2d(tc)) if single else (c, np.atleast_2d(tc))
         if c.ndim != 4 or c.shape[1:] != (self.size,) * 3 or len(tc) != len(c) or tc.shape[1] != 3:
-            raise ValueError(f"`cells` must be [k, {self.size}, {self.size}, {self.size}] with `target_C` [k, 3], got shapes "
-                             f"{np.shape(cells)} and {np.shape(target_C)}")
+            raise ValueError(f"`cells` must be [k, {self.size}, {self.size}, {self.size}] with `target_C` [k, 3], "
+                             f"got shapes {np.shape(cells)} and {np.shape(target_C)}")
         if not np.all(np.isfinite(tc)):
             raise ValueError("`target_C` must be finite (C11, C12, C44 in GPa)")
         t0 = _validate.positive("t_start", t_start)

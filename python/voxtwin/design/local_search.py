@@ -69,7 +69,8 @@ def _nearest(train: CellDataset, target_C: np.ndarray, count: int) -> np.ndarray
 
 def local_search(propose: Proposer, train: CellDataset, target_C: np.ndarray, vf: np.ndarray | None = None, *,
                  starts: int = 4, rounds: int = 2, candidates: int = 8, materials: dict[int, Material] | None = None,
-                 islands: str = "floating", seed: int = 0, device: str = "auto", progress: bool = False) -> SearchResult:
+                 islands: str = "floating", seed: int = 0, device: str = "auto",
+                 progress: bool = False) -> SearchResult:
     """Improve on nearest-neighbour retrieval by proposals selected with the solver.
 
     ``propose``: :func:`edit_proposals` (model) or :func:`flip_proposals` (control);
