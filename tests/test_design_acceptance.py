@@ -36,7 +36,8 @@ the measured figure with a margin where it was not):
   in the same loop with the same budget reaches 0.549 % = 0.80 ×: most of the gain is the
   solver-driven selection's, the model adds about 6 points (benchmarks/RESULTS.md, more seeds).
 A naive control that the generator must beat: a random training cell per target (30.4 %).
-Cost: 186 s of CPU on one thread (training about 160 s of it; 6 min 35 s wall at load 2–4).
+Cost: 171–186 s of CPU on one thread (training about 160 s of it): 3 min wall on a quiet machine
+(2 min 58 s measured; 6 min 35 s at load 2–4).
 """
 
 from __future__ import annotations
