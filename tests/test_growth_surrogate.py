@@ -93,5 +93,63 @@ def test_fit_surrogate_rejects_bad_input():
         fit_surrogate(lib, rules, combinations=8, low=0.3)
     with pytest.raises(ValueError, match="holdout_specimens"):
         fit_surrogate(lib, rules, combinations=8, holdout_specimens=0)
+    with pytest.raises(ValueError, match="model"):
+        fit_surrogate(lib, rules, combinations=8, model="nn")
+    with pytest.raises(TypeError, match="batch"):
+        fit_surrogate(lib, rules, combinations=8, batch="yes")
     with pytest.raises(ValueError, match="`property` must be one of 'E_x'"):
         solve_design(None, lib, rules, [1.0], np.zeros((2, 2, 2), dtype=int), property="C11")
+
+
+# Batched (vt.homogenize_cells) against per-specimen (vt.homogenize) database: the same solver per
+# cell, so C agrees to rounding; measured 1.1e-15 relative (Frobenius) on 16³-voxel specimens.
+BATCH_RTOL = 1e-10
+
+
+def test_batched_database_matches_per_specimen():
+    lib = basic_blocks(block_voxels=4, voxel_size=375.0, d=0.5)
+    rules = AdjacencyRules.from_library(lib)
+    xi = database_combinations(14)[:6]
+    kw = dict(specimens=2, specimen_blocks=4, progress=False, symmetry="none", device="cpu")
+    batched = fit_surrogate(lib, rules, xi, batch=True, **kw)
+    single = fit_surrogate(lib, rules, xi, batch=False, **kw)
+    a, b = batched.C_specimens, single.C_specimens
+    assert np.isfinite(a).all() and a.shape == (6, 2, 6, 6)
+    rel = np.linalg.norm(a - b, axis=(2, 3)) / np.linalg.norm(b, axis=(2, 3))
+    assert rel.max() <= BATCH_RTOL, rel.max()
+    # control: two specimens of one ξ differ by far more than the tolerance (so the check can see a swap)
+    assert np.linalg.norm(a[:, 0] - a[:, 1], axis=(1, 2)).min() / np.linalg.norm(a[:, 0], axis=(1, 2)).max() > 1e3 * BATCH_RTOL
+    assert batched.settings["batch"] and not single.settings["batch"]
+    np.testing.assert_allclose(batched.test_error, single.test_error, rtol=1e-6)
+
+
+@pytest.mark.ai
+def test_mlp_regressor_is_seeded_and_fits_a_smooth_map():
+    pytest.importorskip("torch")
+    from voxtwin.design.mlp_regressor import MLPRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.dirichlet(np.ones(4), size=24)
+    Y = np.column_stack([1 + 2 * X[:, 0], X[:, 1] * X[:, 2], np.sin(3 * X[:, 3])]) @ rng.random((3, 21))
+    a = MLPRegressor.fit(X, Y, seed=3, epochs=300)
+    b = MLPRegressor.fit(X, Y, seed=3, epochs=300)
+    c = MLPRegressor.fit(X, Y, seed=4, epochs=300)
+    Xt = rng.dirichlet(np.ones(4), size=5)
+    np.testing.assert_array_equal(a.predict(Xt), b.predict(Xt))
+    assert not np.array_equal(a.predict(Xt), c.predict(Xt))
+    assert a.loss[-1] < 1e-2 * a.loss[0]
+    assert [m.out_features for m in a.net if hasattr(m, "out_features")] == [512, 256, 21]
+    # the seed's network on the training set: close to the data, far closer than the mean
+    fit_err = np.linalg.norm(a.predict(X) - Y) / np.linalg.norm(Y)
+    mean_err = np.linalg.norm(Y.mean(axis=0) - Y) / np.linalg.norm(Y)
+    assert fit_err < 0.1 * mean_err, (fit_err, mean_err)
+
+
+def test_mlp_without_torch_says_how_to_install(monkeypatch):
+    import sys
+
+    from voxtwin.design.mlp_regressor import MLPRegressor
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(ImportError, match="ai"):
+        MLPRegressor.fit(np.eye(4), np.eye(4))
