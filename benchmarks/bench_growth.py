@@ -131,7 +131,7 @@ def bench_surrogate() -> None:
 
 
 def bench_surrogate_design(specimens: int, holdout_specimens: int, iterations: int, realizations: int,
-                           design_seeds: tuple[int, ...] = (11,)) -> None:
+                           design_seeds: tuple[int, ...] = (11,), lateral: int = 10) -> None:
     """The tests' database domain (cross 0.1-0.8) with more specimens, and the solved graded design
     (E_x 0.2 -> 0.8 of the maximum in four slabs of 6 x 10 x 10 blocks) by ``solve_design``."""
     import sys
@@ -151,14 +151,14 @@ def bench_surrogate_design(specimens: int, holdout_specimens: int, iterations: i
     spread = np.linalg.norm(sur.C_spread, axis=(1, 2)) / np.linalg.norm(sur.C, axis=(1, 2))
     mean_C = sur.C[sur.train].mean(axis=0)
     naive = np.linalg.norm(mean_C - sur.C[sur.test], axis=(1, 2)) / np.linalg.norm(sur.C[sur.test], axis=(1, 2))
-    slabs, per_slab, lateral = 4, 6, 10
+    slabs, per_slab = 4, 6
     regions = np.repeat(np.arange(slabs), per_slab)[:, None, None] * np.ones((1, lateral, lateral), dtype=int)
     target = np.linspace(0.2, 0.8, slabs) * sur.max_property("E_x")
     for design_seed in design_seeds:
         t0, cpu = time.perf_counter(), time.process_time()
         res = solve_design(sur, lib, rules, target, regions, iterations=iterations, realizations=realizations,
                            seed=design_seed)
-        record("growth_surrogate_tests_domain_design", {"design_seed": design_seed,
+        record("growth_surrogate_tests_domain_design", {"design_seed": design_seed, "slab_blocks": [per_slab, lateral, lateral],
             "combinations": len(sur.xi), "specimens": specimens, "holdout_specimens": holdout_specimens,
             "build_s": round(sur.build_seconds, 1), "build_cpu_s": round(build_cpu, 1),
             "heldout_rel_error": [round(float(e), 4) for e in sur.test_error],
@@ -238,6 +238,7 @@ def main() -> None:
     ap.add_argument("--holdout-specimens", type=int, default=12, help="--design: specimens per held-out combination")
     ap.add_argument("--iterations", type=int, default=4, help="--design: design iterates")
     ap.add_argument("--realizations", type=int, default=3, help="--design: grown layouts per iterate")
+    ap.add_argument("--lateral", type=int, default=10, help="--design: slab blocks along y and z (6 along x)")
     ap.add_argument("--design-seeds", type=int, nargs="+", default=[11], help="--design: growth seeds of the designs")
     ap.add_argument("--database-batch", action="store_true",
                     help="the tests' database homogenized per specimen and batched (times, C difference); "
@@ -255,7 +256,7 @@ def main() -> None:
         bench_database_batch(args.specimens, args.holdout_specimens, args.mlp_seeds, args.database_seeds)
     if args.design:
         bench_surrogate_design(args.specimens, args.holdout_specimens, args.iterations, args.realizations,
-                               tuple(args.design_seeds))
+                               tuple(args.design_seeds), args.lateral)
     print(json.dumps({"voxtwin_cells_per_s": {str(int(k)): round(v) for k, v in rates.items()}}))
 
 
