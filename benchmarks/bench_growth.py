@@ -171,8 +171,9 @@ def bench_surrogate_design(specimens: int, holdout_specimens: int, iterations: i
             "design_cpu_s": round(time.process_time() - cpu, 1)})
 
 
-def bench_database_batch(specimens: int, holdout_specimens: int, mlp_seeds: int, database_seeds: list[int]) -> None:
-    """The tests' database (14 combinations, cross 0.1-0.8, 6³ blocks at 4 voxels) homogenized
+def bench_database_batch(specimens: int, holdout_specimens: int, mlp_seeds: int, database_seeds: list[int],
+                         combinations: int = 14, compare: bool = True) -> None:
+    """The tests' database (``combinations``, cross 0.1-0.8, 6³ blocks at 4 voxels) homogenized
     per specimen (``vt.homogenize``) and batched (``vt.homogenize_cells``): time and largest
     difference of C; then GP and MLP on the same database, the noise floor and the mean predictor,
     for each database seed (the MLP with ``mlp_seeds`` weight seeds)."""
@@ -192,9 +193,9 @@ def bench_database_batch(specimens: int, holdout_specimens: int, mlp_seeds: int,
                   progress=False, device="cpu")
         timing = {}
         surs = {}
-        for batch in ((True, False) if k == 0 else (True,)):
+        for batch in ((True, False) if k == 0 and compare else (True,)):
             cpu = time.process_time()
-            surs[batch] = fit_surrogate(lib, rules, database_combinations(14), batch=batch, **kw)
+            surs[batch] = fit_surrogate(lib, rules, database_combinations(combinations), batch=batch, **kw)
             timing[batch] = (surs[batch].build_seconds, time.process_time() - cpu)
         sur = surs[True]
         row: dict = {"database_seed": dseed, "combinations": len(sur.xi), "specimens": specimens,
@@ -221,7 +222,7 @@ def bench_database_batch(specimens: int, holdout_specimens: int, mlp_seeds: int,
             mlp.append({"seed": ms, "heldout": [round(float(e), 4) for e in m.test_error],
                         "train_s": round(m.model.seconds, 2), "final_loss": float(f"{m.model.loss[-1]:.3g}")})
         row["heldout_mlp"] = mlp
-        record(f"growth_surrogate_models_seed{dseed}", row)
+        record(f"growth_surrogate_models_{combinations}x{specimens}_seed{dseed}", row)
         print(json.dumps(row), flush=True)
 
 
@@ -243,6 +244,8 @@ def main() -> None:
     ap.add_argument("--database-batch", action="store_true",
                     help="the tests' database homogenized per specimen and batched (times, C difference); "
                          "GP vs MLP held-out error, noise floor, mean predictor")
+    ap.add_argument("--combinations", type=int, default=14, help="--database-batch: combinations in the database")
+    ap.add_argument("--skip-per-specimen", action="store_true", help="--database-batch: batched path only")
     ap.add_argument("--mlp-seeds", type=int, default=3, help="--database-batch: MLP weight seeds")
     ap.add_argument("--database-seeds", type=int, nargs="+", default=[0],
                     help="--database-batch: database seeds (specimens and held-out split)")
@@ -253,7 +256,8 @@ def main() -> None:
     if args.surrogate:
         bench_surrogate()
     if args.database_batch:
-        bench_database_batch(args.specimens, args.holdout_specimens, args.mlp_seeds, args.database_seeds)
+        bench_database_batch(args.specimens, args.holdout_specimens, args.mlp_seeds, args.database_seeds,
+                             args.combinations, not args.skip_per_specimen)
     if args.design:
         bench_surrogate_design(args.specimens, args.holdout_specimens, args.iterations, args.realizations,
                                tuple(args.design_seeds), args.lateral)
