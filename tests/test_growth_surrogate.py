@@ -15,10 +15,14 @@ import voxtwin as vt
 from voxtwin.design import fit_surrogate, solve_design
 from voxtwin.growth import AdjacencyRules, basic_blocks, grow
 
-# Held-out relative Frobenius error this database reaches: measured 6.1, 4.6, 2.7 % (mean 4.5 %);
-# the issue asks 5 %: the mean meets it, the worst combination (specimen scatter 6.4 %) does not.
+# Held-out relative Frobenius error of the GP (the default model) on this database: measured 6.1, 4.6,
+# 2.7 % (mean 4.5 %; database seeds 1 and 2: worst 5.8 % and 4.4 %); the issue asks 5 %: the mean
+# meets it, the worst combination does not, and that is not robust across database seeds.
 HELDOUT_MAX = 0.07
 HELDOUT_MEAN = 0.05
+# The noise floor (relative standard error of the 12-specimen held-out means): measured 1.9, 1.2,
+# 0.9 %, so the GP's 6.1 % is the model on 11 training combinations, not the held-out scatter.
+NOISE_FLOOR_MAX = 0.03
 # Solved / target stiffness per slab of the graded design: measured within 6.4 % (best of 4 iterates,
 # 3 grown layouts each; single layouts scatter 0.66-1.27); the issue asks 10 %.
 DESIGN_TOL = 0.10
@@ -55,6 +59,7 @@ def test_surrogate_predicts_heldout_stiffness(setup):
     mean_C = sur.C[sur.train].mean(axis=0)
     naive = np.linalg.norm(mean_C - sur.C[sur.test], axis=(1, 2)) / np.linalg.norm(sur.C[sur.test], axis=(1, 2))
     assert naive.mean() > 2 * sur.test_error.mean()
+    assert sur.settings["model"] == "gp" and sur.noise_floor().max() <= NOISE_FLOOR_MAX, sur.noise_floor()
     # the cubic-averaged database: C symmetric positive definite with C11 = C22 = C33
     C = sur.predict(sur.xi.mean(axis=0))
     assert np.allclose(C, C.T) and np.linalg.eigvalsh(C).min() > 0
@@ -82,6 +87,20 @@ def test_designed_gradient_is_followed_by_the_solved_assembly(setup):
     assert np.all(np.abs(solved.ratio - 1) <= DESIGN_TOL), (solved.local, target)
     # Control: the first iterate (the surrogate's design, uncorrected) missed it, measured 0.82-1.08.
     assert np.abs(solved.local[0] / target - 1).max() > DESIGN_TOL, solved.local[0] / target
+
+
+@pytest.mark.slow
+@pytest.mark.ai
+def test_seeds_mlp_as_published_overfits_this_small_database(setup):
+    """Why the GP is the default: the seed's 4–512–256–21 MLP (no penalty, 1000 epochs) trained on
+    the same 11 combinations interpolates their noise; measured worst held-out 66 %, 50 %, 150 % for
+    weight seeds 0, 1, 2 (the GP: 6.1 %)."""
+    pytest.importorskip("torch")
+    _, _, sur = setup
+    mlp = sur.refit("mlp", seed=0)
+    assert mlp.settings["model"] == "mlp" and mlp.model.loss[-1] < 1e-3  # it fits the training means...
+    assert mlp.test_error.max() > 2 * HELDOUT_MAX, mlp.test_error  # ...and misses held-out ones
+    assert sur.test_error.max() <= HELDOUT_MAX  # refit returned a new surrogate; this one is unchanged
 
 
 def test_fit_surrogate_rejects_bad_input():
