@@ -174,3 +174,21 @@ def test_mlp_without_torch_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match="ai"):
         MLPRegressor.fit(np.eye(4), np.eye(4))
+
+
+@pytest.mark.ai
+def test_fit_surrogate_with_the_mlp():
+    pytest.importorskip("torch")
+    lib = basic_blocks(block_voxels=4, voxel_size=375.0, d=0.5)
+    rules = AdjacencyRules.from_library(lib)
+    xi = database_combinations(14)[:7]
+    sur = fit_surrogate(lib, rules, xi, specimens=1, specimen_blocks=3, progress=False, model="mlp", device="cpu")
+    assert sur.settings["model"] == "mlp" and sur.settings["weight_decay"] == 0.0
+    C = sur.predict(xi[0])
+    assert C.shape == (6, 6) and np.allclose(C, C.T)
+    # it reproduces a training combination's mean C (the seed's MLP interpolates its data)
+    train = sur.train[0]
+    assert np.linalg.norm(sur.predict(xi[train]) - sur.C[train]) <= 0.02 * np.linalg.norm(sur.C[train])
+    gp = sur.refit("gp")
+    assert gp.settings["model"] == "gp" and sur.settings["model"] == "mlp"
+    np.testing.assert_array_equal(gp.C, sur.C)
