@@ -158,7 +158,8 @@ def bench_surrogate_design(specimens: int, holdout_specimens: int, iterations: i
         t0, cpu = time.perf_counter(), time.process_time()
         res = solve_design(sur, lib, rules, target, regions, iterations=iterations, realizations=realizations,
                            seed=design_seed)
-        record("growth_surrogate_tests_domain_design", {"design_seed": design_seed, "slab_blocks": [per_slab, lateral, lateral],
+        record("growth_surrogate_tests_domain_design", {
+            "design_seed": design_seed, "slab_blocks": [per_slab, lateral, lateral],
             "combinations": len(sur.xi), "specimens": specimens, "holdout_specimens": holdout_specimens,
             "build_s": round(sur.build_seconds, 1), "build_cpu_s": round(build_cpu, 1),
             "heldout_rel_error": [round(float(e), 4) for e in sur.test_error],
@@ -206,7 +207,8 @@ def bench_database_batch(specimens: int, holdout_specimens: int, mlp_seeds: int,
         if False in surs:
             a, b = surs[True].C_specimens, surs[False].C_specimens
             rel = np.linalg.norm(a - b, axis=(2, 3)) / np.linalg.norm(b, axis=(2, 3))
-            row.update({"per_specimen_build_s": round(timing[False][0], 2), "per_specimen_cpu_s": round(timing[False][1], 2),
+            row.update({"per_specimen_build_s": round(timing[False][0], 2),
+                        "per_specimen_cpu_s": round(timing[False][1], 2),
                         "batched_vs_per_specimen_rel_diff_max": float(np.nanmax(rel))})
         mean_C = sur.C[sur.train].mean(axis=0)
         naive = np.linalg.norm(mean_C - sur.C[sur.test], axis=(1, 2)) / np.linalg.norm(sur.C[sur.test], axis=(1, 2))
@@ -235,8 +237,8 @@ def main() -> None:
     ap.add_argument("--skip-voxtwin", action="store_true", help="only the other cases")
     ap.add_argument("--design", action="store_true",
                     help="the tests' database with more specimens and the solved graded design (solve_design)")
-    ap.add_argument("--specimens", type=int, default=6, help="--design: specimens per training combination")
-    ap.add_argument("--holdout-specimens", type=int, default=12, help="--design: specimens per held-out combination")
+    ap.add_argument("--specimens", type=int, default=6, help="--design, --database-batch: specimens per training combination")
+    ap.add_argument("--holdout-specimens", type=int, default=12, help="--design, --database-batch: specimens per held-out combination")
     ap.add_argument("--iterations", type=int, default=4, help="--design: design iterates")
     ap.add_argument("--realizations", type=int, default=3, help="--design: grown layouts per iterate")
     ap.add_argument("--lateral", type=int, default=10, help="--design: slab blocks along y and z (6 along x)")
