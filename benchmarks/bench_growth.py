@@ -237,8 +237,10 @@ def main() -> None:
     ap.add_argument("--skip-voxtwin", action="store_true", help="only the other cases")
     ap.add_argument("--design", action="store_true",
                     help="the tests' database with more specimens and the solved graded design (solve_design)")
-    ap.add_argument("--specimens", type=int, default=6, help="--design, --database-batch: specimens per training combination")
-    ap.add_argument("--holdout-specimens", type=int, default=12, help="--design, --database-batch: specimens per held-out combination")
+    ap.add_argument("--specimens", type=int, default=6,
+                    help="--design, --database-batch: specimens per training combination")
+    ap.add_argument("--holdout-specimens", type=int, default=12,
+                    help="--design, --database-batch: specimens per held-out combination")
     ap.add_argument("--iterations", type=int, default=4, help="--design: design iterates")
     ap.add_argument("--realizations", type=int, default=3, help="--design: grown layouts per iterate")
     ap.add_argument("--lateral", type=int, default=10, help="--design: slab blocks along y and z (6 along x)")
