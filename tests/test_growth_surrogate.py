@@ -127,7 +127,10 @@ def test_fit_surrogate_rejects_bad_input():
 BATCH_RTOL = 1e-10
 
 
-def test_batched_database_matches_per_specimen():
+def test_batched_database_matches_per_specimen(monkeypatch):
+    import voxtwin.design.growth_surrogate as gs
+
+    monkeypatch.setattr(gs, "_BATCH_CHUNK", 5)  # 12 specimens: three solver calls, the last one short
     lib = basic_blocks(block_voxels=4, voxel_size=375.0, d=0.5)
     rules = AdjacencyRules.from_library(lib)
     xi = database_combinations(14)[:6]

@@ -1,7 +1,7 @@
 """ξ → C surrogate of grown architectures and the per-region inverse design (seed 002, Fig. 6a–c).
 
 The database: frequency combinations ξ sampled on the simplex, a few periodic specimens grown per
-combination, homogenized in one batched ``vt.homogenize_cells`` call (six strain cases per cell,
+combination, homogenized by batched ``vt.homogenize_cells`` calls (six strain cases per cell,
 the FFT solver's CG, CPU or CUDA; ``batch=False`` calls ``vt.homogenize`` per specimen and gives
 the same C to rounding) and the stiffnesses averaged per combination. Held-out combinations
 (``holdout``) are never seen by the fit and give the reported error; :meth:`GrowthSurrogate.noise_floor`
@@ -47,6 +47,9 @@ __all__ = ["MODELS", "PROPERTIES", "GrowthDesign", "GrowthSurrogate", "SolvedDes
            "solve_design", "upper21"]
 
 _IU = np.triu_indices(6)
+
+#: Specimens grown and homogenized per batched solver call in ``fit_surrogate``.
+_BATCH_CHUNK = 256
 
 #: Surrogate models ``fit_surrogate`` can fit: a Gaussian process, the seed's MLP 4–512–256–21 (torch).
 MODELS = ("gp", "mlp")
@@ -302,10 +305,10 @@ def fit_surrogate(lib: BlockLibrary, rules: AdjacencyRules, combinations: int | 
         "gp" (default) or "mlp" (the seed's 4–512–256–21, torch; see :meth:`GrowthSurrogate.refit`
         and the module docstring for why the GP is the default).
     batch:
-        True (default): grow every specimen, then homogenize the stack in one
-        ``vt.homogenize_cells`` call (the C++/CUDA batched solver, one cell per thread, no per-call
-        Python setup); False: ``vt.homogenize`` per specimen. Both give the same C to the solver's
-        rounding (``tests/test_growth_surrogate.py``).
+        True (default): grow the specimens, then homogenize them in batched
+        ``vt.homogenize_cells`` calls of up to 256 (the C++/CUDA batched solver, one cell per
+        thread, no per-call Python setup); False: ``vt.homogenize`` per specimen. Both give the
+        same C to the solver's rounding (``tests/test_growth_surrogate.py``).
     """
     if not isinstance(lib, BlockLibrary):
         raise TypeError(f"`lib` must be a voxtwin BlockLibrary, got {type(lib).__name__}")
@@ -355,11 +358,18 @@ def fit_surrogate(lib: BlockLibrary, rules: AdjacencyRules, combinations: int | 
         return Assembly.from_layout(lib, layout).to_numpy()
 
     if batch:
-        # grow every specimen (fast, C++), then one batched solver call over the stack
-        cells = np.stack([specimen(i, s) for i, s in index])
-        res = homogenize_cells(cells, dict(materials), tol=tol, device=device, progress=progress)
-        for (i, s), Ck in zip(index, res.C):
-            Cs[i, s] = cubic_average(Ck) if symmetry == "cubic" else Ck
+        # grow specimens (fast, C++) a chunk at a time, each chunk one batched solver call: the
+        # labels held at once stay bounded (the seed's 200 × 100 specimens of 40³ would be 1.3 GB)
+        bar = progress_bar(len(index), desc="surrogate database", enabled=progress, unit="specimen")
+        with bar:
+            for lo in range(0, len(index), _BATCH_CHUNK):
+                part = index[lo:lo + _BATCH_CHUNK]
+                cells = np.stack([specimen(i, s) for i, s in part])
+                res = homogenize_cells(cells, dict(materials), tol=tol, device=device, chunk=_BATCH_CHUNK,
+                                       progress=False)
+                for (i, s), Ck in zip(part, res.C):
+                    Cs[i, s] = cubic_average(Ck) if symmetry == "cubic" else Ck
+                bar.update(len(part))
     else:
         bar = progress_bar(len(index), desc="surrogate database", enabled=progress, unit="specimen")
         with bar:
