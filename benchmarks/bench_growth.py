@@ -12,6 +12,8 @@ environment (--hvg-python; numpy, scipy, tqdm, pytz), plotting off. It rescans e
 every step (O(n) per step, O(n²) in all), so it is timed at the sizes it finishes in minutes
 and its cells/s at 1e5 and 1e6 are extrapolated from the fitted power law t = a n^b, marked as such.
 Case 3 (--surrogate): the ξ → C surrogate database of the tests (growth + FFT homogenization).
+Case 4 (--database-batch): the tests' database homogenized per specimen and batched
+(``vt.homogenize_cells``), timed and compared; GP vs the seed's MLP held-out, the noise floor.
 """
 
 from __future__ import annotations
@@ -128,7 +130,8 @@ def bench_surrogate() -> None:
                                          "specimen_scatter_max": round(float(spread.max()), 3)})
 
 
-def bench_surrogate_design(specimens: int, holdout_specimens: int, iterations: int, realizations: int) -> None:
+def bench_surrogate_design(specimens: int, holdout_specimens: int, iterations: int, realizations: int,
+                           design_seeds: tuple[int, ...] = (11,), lateral: int = 10) -> None:
     """The tests' database domain (cross 0.1-0.8) with more specimens, and the solved graded design
     (E_x 0.2 -> 0.8 of the maximum in four slabs of 6 x 10 x 10 blocks) by ``solve_design``."""
     import sys
@@ -148,22 +151,81 @@ def bench_surrogate_design(specimens: int, holdout_specimens: int, iterations: i
     spread = np.linalg.norm(sur.C_spread, axis=(1, 2)) / np.linalg.norm(sur.C, axis=(1, 2))
     mean_C = sur.C[sur.train].mean(axis=0)
     naive = np.linalg.norm(mean_C - sur.C[sur.test], axis=(1, 2)) / np.linalg.norm(sur.C[sur.test], axis=(1, 2))
-    slabs, per_slab, lateral = 4, 6, 10
+    slabs, per_slab = 4, 6
     regions = np.repeat(np.arange(slabs), per_slab)[:, None, None] * np.ones((1, lateral, lateral), dtype=int)
     target = np.linspace(0.2, 0.8, slabs) * sur.max_property("E_x")
-    t0, cpu = time.perf_counter(), time.process_time()
-    res = solve_design(sur, lib, rules, target, regions, iterations=iterations, realizations=realizations, seed=11)
-    record("growth_surrogate_tests_domain_design", {
-        "combinations": len(sur.xi), "specimens": specimens, "holdout_specimens": holdout_specimens,
-        "build_s": round(sur.build_seconds, 1), "build_cpu_s": round(build_cpu, 1),
-        "heldout_rel_error": [round(float(e), 4) for e in sur.test_error],
-        "mean_predictor_rel_error": [round(float(e), 4) for e in naive],
-        "specimen_scatter_max": round(float(spread.max()), 3),
-        "design_iterations": iterations, "design_realizations": realizations,
-        "solved_over_target_per_iterate": np.round(res.local / target, 3).tolist(),
-        "solved_over_target_each": np.round(res.local_each / target, 3).tolist(),
-        "best_iterate": res.best, "design_s": round(time.perf_counter() - t0, 1),
-        "design_cpu_s": round(time.process_time() - cpu, 1)})
+    for design_seed in design_seeds:
+        t0, cpu = time.perf_counter(), time.process_time()
+        res = solve_design(sur, lib, rules, target, regions, iterations=iterations, realizations=realizations,
+                           seed=design_seed)
+        record("growth_surrogate_tests_domain_design", {
+            "design_seed": design_seed, "slab_blocks": [per_slab, lateral, lateral],
+            "combinations": len(sur.xi), "specimens": specimens, "holdout_specimens": holdout_specimens,
+            "build_s": round(sur.build_seconds, 1), "build_cpu_s": round(build_cpu, 1),
+            "heldout_rel_error": [round(float(e), 4) for e in sur.test_error],
+            "mean_predictor_rel_error": [round(float(e), 4) for e in naive],
+            "specimen_scatter_max": round(float(spread.max()), 3),
+            "design_iterations": iterations, "design_realizations": realizations,
+            "solved_over_target_per_iterate": np.round(res.local / target, 3).tolist(),
+            "solved_over_target_each": np.round(res.local_each / target, 3).tolist(),
+            "best_iterate": res.best, "design_s": round(time.perf_counter() - t0, 1),
+            "design_cpu_s": round(time.process_time() - cpu, 1)})
+
+
+def bench_database_batch(specimens: int, holdout_specimens: int, mlp_seeds: int, database_seeds: list[int],
+                         combinations: int = 14, compare: bool = True) -> None:
+    """The tests' database (``combinations``, cross 0.1-0.8, 6³ blocks at 4 voxels) homogenized
+    per specimen (``vt.homogenize``) and batched (``vt.homogenize_cells``): time and largest
+    difference of C; then GP and MLP on the same database, the noise floor and the mean predictor,
+    for each database seed (the MLP with ``mlp_seeds`` weight seeds)."""
+    import os
+    import sys
+    from pathlib import Path
+
+    from voxtwin.design import fit_surrogate
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from test_growth_surrogate import database_combinations
+
+    lib = vt.growth.basic_blocks(block_voxels=4, voxel_size=375.0, d=0.5)
+    rules = vt.growth.AdjacencyRules.from_library(lib)
+    for k, dseed in enumerate(database_seeds):
+        kw = dict(specimens=specimens, specimen_blocks=6, holdout_specimens=holdout_specimens, seed=dseed,
+                  progress=False, device="cpu")
+        timing = {}
+        surs = {}
+        for batch in ((True, False) if k == 0 and compare else (True,)):
+            cpu = time.process_time()
+            surs[batch] = fit_surrogate(lib, rules, database_combinations(combinations), batch=batch, **kw)
+            timing[batch] = (surs[batch].build_seconds, time.process_time() - cpu)
+        sur = surs[True]
+        row: dict = {"database_seed": dseed, "combinations": len(sur.xi), "specimens": specimens,
+                     "holdout_specimens": holdout_specimens, "voxels_per_specimen": 24**3, "solver_tol": 1e-3,
+                     "threads": int(os.environ.get("OMP_NUM_THREADS", "0") or 0),
+                     "n_specimens": int(np.isfinite(sur.C_specimens[..., 0, 0]).sum()),
+                     "batched_build_s": round(timing[True][0], 2), "batched_cpu_s": round(timing[True][1], 2)}
+        if False in surs:
+            a, b = surs[True].C_specimens, surs[False].C_specimens
+            rel = np.linalg.norm(a - b, axis=(2, 3)) / np.linalg.norm(b, axis=(2, 3))
+            row.update({"per_specimen_build_s": round(timing[False][0], 2),
+                        "per_specimen_cpu_s": round(timing[False][1], 2),
+                        "batched_vs_per_specimen_rel_diff_max": float(np.nanmax(rel))})
+        mean_C = sur.C[sur.train].mean(axis=0)
+        naive = np.linalg.norm(mean_C - sur.C[sur.test], axis=(1, 2)) / np.linalg.norm(sur.C[sur.test], axis=(1, 2))
+        row["heldout_gp"] = [round(float(e), 4) for e in sur.test_error]
+        row["heldout_mean_predictor"] = [round(float(e), 4) for e in naive]
+        row["noise_floor"] = [round(float(e), 4) for e in sur.noise_floor()]
+        spread = np.linalg.norm(sur.C_spread, axis=(1, 2)) / np.linalg.norm(sur.C, axis=(1, 2))
+        row["specimen_scatter_heldout"] = [round(float(e), 4) for e in spread[sur.test]]
+        row["training_mean_noise_max"] = round(float((spread[sur.train] / np.sqrt(specimens)).max()), 4)
+        mlp = []
+        for ms in range(mlp_seeds):
+            m = sur.refit("mlp", seed=ms)
+            mlp.append({"seed": ms, "heldout": [round(float(e), 4) for e in m.test_error],
+                        "train_s": round(m.model.seconds, 2), "final_loss": float(f"{m.model.loss[-1]:.3g}")})
+        row["heldout_mlp"] = mlp
+        record(f"growth_surrogate_models_{combinations}x{specimens}_seed{dseed}", row)
+        print(json.dumps(row), flush=True)
 
 
 def main() -> None:
@@ -175,18 +237,34 @@ def main() -> None:
     ap.add_argument("--skip-voxtwin", action="store_true", help="only the other cases")
     ap.add_argument("--design", action="store_true",
                     help="the tests' database with more specimens and the solved graded design (solve_design)")
-    ap.add_argument("--specimens", type=int, default=6, help="--design: specimens per training combination")
-    ap.add_argument("--holdout-specimens", type=int, default=12, help="--design: specimens per held-out combination")
+    ap.add_argument("--specimens", type=int, default=6,
+                    help="--design, --database-batch: specimens per training combination")
+    ap.add_argument("--holdout-specimens", type=int, default=12,
+                    help="--design, --database-batch: specimens per held-out combination")
     ap.add_argument("--iterations", type=int, default=4, help="--design: design iterates")
     ap.add_argument("--realizations", type=int, default=3, help="--design: grown layouts per iterate")
+    ap.add_argument("--lateral", type=int, default=10, help="--design: slab blocks along y and z (6 along x)")
+    ap.add_argument("--design-seeds", type=int, nargs="+", default=[11], help="--design: growth seeds of the designs")
+    ap.add_argument("--database-batch", action="store_true",
+                    help="the tests' database homogenized per specimen and batched (times, C difference); "
+                         "GP vs MLP held-out error, noise floor, mean predictor")
+    ap.add_argument("--combinations", type=int, default=14, help="--database-batch: combinations in the database")
+    ap.add_argument("--skip-per-specimen", action="store_true", help="--database-batch: batched path only")
+    ap.add_argument("--mlp-seeds", type=int, default=3, help="--database-batch: MLP weight seeds")
+    ap.add_argument("--database-seeds", type=int, nargs="+", default=[0],
+                    help="--database-batch: database seeds (specimens and held-out split)")
     args = ap.parse_args()
     rates = {} if args.skip_voxtwin else bench_voxtwin()
     if args.hvg:
         extrapolate(bench_hvg(args.hvg, args.hvg_python, args.hvg_cells), rates)
     if args.surrogate:
         bench_surrogate()
+    if args.database_batch:
+        bench_database_batch(args.specimens, args.holdout_specimens, args.mlp_seeds, args.database_seeds,
+                             args.combinations, not args.skip_per_specimen)
     if args.design:
-        bench_surrogate_design(args.specimens, args.holdout_specimens, args.iterations, args.realizations)
+        bench_surrogate_design(args.specimens, args.holdout_specimens, args.iterations, args.realizations,
+                               tuple(args.design_seeds), args.lateral)
     print(json.dumps({"voxtwin_cells_per_s": {str(int(k)): round(v) for k, v in rates.items()}}))
 
 

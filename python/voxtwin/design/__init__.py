@@ -1,7 +1,8 @@
 """Design: whatever calls the solver to label, fit or select sits here, at the top of the data flow.
 
 ``fit_surrogate`` grows specimens of frequency combinations ξ (``voxtwin.growth``), homogenizes
-them with the FFT solver and fits ξ → C; ``GrowthSurrogate.design`` inverts it per region for a
+them with the batched FFT solver and fits ξ → C (a GP by default, or the seed's MLP,
+``MLPRegressor``); ``GrowthSurrogate.design`` inverts it per region for a
 graded target stiffness (seed 002).
 
 Inverse design by guided diffusion (seed 004): ``dataset`` builds and labels cubic cells (batched
@@ -20,10 +21,12 @@ from .cubic import cubic_cell, is_connected, octant, permutation_average, remove
 from .diffusion import CONDITIONS, DiffusionConfig, StiffnessDiffusion
 from .growth_surrogate import GrowthDesign, GrowthSurrogate, SolvedDesign, fit_surrogate, sample_simplex, solve_design
 from .local_search import SearchResult, edit_proposals, flip_proposals, local_search
+from .mlp_regressor import MLPRegressor
 from .selection import Errors, Selection, errors, nearest_neighbour, refine, select
 
 __all__ = [
     "GrowthDesign", "GrowthSurrogate", "SolvedDesign", "fit_surrogate", "sample_simplex", "solve_design",
+    "MLPRegressor",
     "CONSTANTS", "CONDITIONS", "CellDataset", "dataset", "label", "default_materials", "excursion_octants",
     "cubic_cell", "is_connected", "octant", "permutation_average", "remove_islands",
     "DiffusionConfig", "StiffnessDiffusion",
