@@ -16,7 +16,12 @@ from . import _core, analysis, io, orientation, segment, simulate
 from ._backend import backend_info, cuda_available, cuda_status, get_num_threads, set_num_threads
 from .characterize import FibreStatistics, characterize
 from .composite import CompositeVoxels, composite_voxels, laminate, majority_vote
-from .fibre_composite import fibre_composite_chunks, fibre_composite_voxels
+from .fibre_composite import (
+    fibre_composite_chunks,
+    fibre_composite_index,
+    fibre_composite_voxels,
+    merge_composite_chunks,
+)
 from .distributions import Empirical, Fixed, LogNormal, Normal
 from .errors import (
     BackendUnavailableError,
@@ -131,6 +136,8 @@ __all__ = [
     "composite_voxels",
     "fibre_composite_voxels",
     "fibre_composite_chunks",
+    "fibre_composite_index",
+    "merge_composite_chunks",
     "CompositeVoxels",
     "majority_vote",
     "laminate",
