@@ -3,6 +3,7 @@
     python benchmarks/bench_composite_converged.py reference [--edge 160] [--seed 0] [--voxel-sizes 4 2 1.6 1.25 1]
     python benchmarks/bench_composite_converged.py compare  [--fixture tests/data/composite_converged_seed0.json]
     python benchmarks/bench_composite_converged.py throughput [--edge 500]
+    python benchmarks/bench_composite_converged.py index [--edge 500] [--coarse 16 8] [--chunks 16 64]
 
 reference: seed 000's fibres (basalt 15 µm × 100 µm, 10 vol %, ±15° about X, in PLA; the unit-twin
 generator with ``seed``) in a periodic cube of ``edge`` µm, rasterized from the same fibre table
@@ -159,6 +160,29 @@ def throughput(edge: float, seed: int) -> None:
     record(f"fibre_composite_throughput_{edge:g}um", figures)
 
 
+def index(edge: float, seed: int, coarse_sizes: list[float], chunks: list[int]) -> None:
+    """Time fibre_composite_index (chunks merged into one index) on seed 000's block against
+    fibre_composite_voxels of the whole grid cut at its faces, and check they are identical."""
+    twin = vt.generate_fibres(vt.seed000_spec(), (int(round(edge / 4)),) * 3, 4.0, seed)
+    for hc in coarse_sizes:
+        n = int(round(edge / hc))
+        figures: dict[str, float] = {"edge_um": edge, "coarse_um": hc, "n": n, "fibres": len(twin.fibres),
+                                     "threads": vt.get_num_threads()}
+        t0 = time.perf_counter()
+        whole = vt.fibre_composite_voxels(twin.fibres, (n, n, n), hc, materials=MATERIALS, periodic=False)
+        figures["whole_s"] = time.perf_counter() - t0
+        figures["rows_whole"] = whole.n_entries
+        for c in chunks:
+            t0 = time.perf_counter()
+            cv = vt.fibre_composite_index(twin.fibres, (n, n, n), hc, chunk=c, materials=MATERIALS)
+            figures[f"index{c}_s"] = time.perf_counter() - t0
+            figures[f"rows_index{c}"] = cv.n_entries
+            figures[f"identical_index{c}"] = float(np.array_equal(cv.index, whole.index)
+                                                   and np.array_equal(cv.C, whole.C))
+        print(figures, flush=True)
+        record(f"fibre_composite_index_{edge:g}um_{hc:g}um", figures)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="case", required=True)
@@ -174,8 +198,15 @@ def main() -> None:
     t = sub.add_parser("throughput")
     t.add_argument("--edge", type=float, default=500.0, help="µm (seed 000's block: 500)")
     t.add_argument("--seed", type=int, default=0)
+    x = sub.add_parser("index")
+    x.add_argument("--edge", type=float, default=500.0, help="µm (seed 000's block: 500)")
+    x.add_argument("--seed", type=int, default=0)
+    x.add_argument("--coarse", type=float, nargs="+", default=[16.0, 8.0])
+    x.add_argument("--chunks", type=int, nargs="+", default=[16, 64])
     args = parser.parse_args()
-    if args.case == "throughput":
+    if args.case == "index":
+        index(args.edge, args.seed, args.coarse, args.chunks)
+    elif args.case == "throughput":
         throughput(args.edge, args.seed)
     elif args.case == "reference":
         reference(args.edge, args.seed, args.voxel_sizes, args.fixture)
