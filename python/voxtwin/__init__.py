@@ -58,6 +58,7 @@ from .generate import (
 from .materials import VOID, Anisotropic, Isotropic, Material, TransverselyIsotropic, Void, material_library
 from .phases import phase_counts, phase_fractions
 from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
+from .fibre_composite_assembly import fibre_composite_assembly
 from . import gcode
 from .simulate import Homogenization, Solution, homogenize, solve
 from .simulate_batch import CellBatch, homogenize_cells
@@ -137,6 +138,7 @@ __all__ = [
     "fibre_composite_voxels",
     "fibre_composite_chunks",
     "fibre_composite_index",
+    "fibre_composite_assembly",
     "merge_composite_chunks",
     "CompositeVoxels",
     "majority_vote",
