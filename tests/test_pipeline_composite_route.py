@@ -19,7 +19,8 @@ from voxtwin.pipeline.stages import simulate
 
 
 def test_a_bad_route_is_refused_naming_the_key() -> None:
-    with pytest.raises(ValueError, match=r"`composite\.route` must be one of 'voxels', 'fibres', got composite.route='fibre'"):
+    expected = r"`composite\.route` must be one of 'voxels', 'fibres', got composite.route='fibre'"
+    with pytest.raises(ValueError, match=expected):
         load_config({"composite": {"route": "fibre"}})
     with pytest.raises(TypeError, match=r"`composite\.route` must be a string"):
         load_config({"composite": {"route": 1}})

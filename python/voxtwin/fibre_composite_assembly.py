@@ -280,7 +280,8 @@ def fibre_composite_assembly_chunks(
         for index in np.ndindex(*(-(-n // c) for n in grid)):
             first = tuple(int(k) * c for k in index)
             shape = tuple(min(c, n - f) for n, f in zip(grid, first))
-            cells = _chunk_cells(assembly, first, shape, h, lo, p, m_label, f_label, axes, backend, cache)  # type: ignore[arg-type]
+            cells = _chunk_cells(assembly, first, shape, h, lo, p, m_label, f_label, axes,  # type: ignore[arg-type]
+                                 backend, cache)
             yield first, _from_cells(cells, p, tuple(n * p for n in shape), mats, resolution, False, law,
                                      float(aspect), f_label)
 
