@@ -154,7 +154,8 @@ def test_composite_without_clipping_would_overcount(asm: Assembly) -> None:
     cv = vt.fibre_composite_assembly(asm, h, materials=MATS, points=p, chunk=64, device="cpu")
     plain = vt.fibre_composite_voxels(asm.fibre_table(), cv.shape, h, materials=MATS, points=p, periodic=False,
                                       device="cpu")
-    assert _fibre_counts(plain).sum() > 1.05 * _fibre_counts(cv).sum()
+    # measured 1.70x (30 µm fibres in 48 µm blocks cross faces often); 1.3 leaves room for other seeds
+    assert _fibre_counts(plain).sum() > 1.3 * _fibre_counts(cv).sum()
 
 
 def test_composite_chunks_merge_to_the_whole(asm: Assembly) -> None:
