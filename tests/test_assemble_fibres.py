@@ -180,3 +180,13 @@ def test_composite_refuses_air_cells_and_bad_arguments() -> None:
     # Only the region's cells matter: the air cell is outside this one.
     cv = vt.fibre_composite_assembly(asm, 8.0, materials=MATS, points=4, region=((0, 0, 0), (48, 48, 48)))
     assert cv.shape == (6, 6, 6)
+
+
+def test_composite_of_a_region_is_that_part_of_the_whole(asm: Assembly) -> None:
+    """A region starting inside a cell, on the coarse grid of the whole: the same partial volumes."""
+    h = 6.4
+    whole = _fibre_counts(vt.fibre_composite_assembly(asm, h, materials=MATS, points=8, device="cpu"))
+    region = ((2 * h, 1 * h, 3 * h), (96.0, 14 * h, 96.0))
+    part = vt.fibre_composite_assembly(asm, h, materials=MATS, points=8, chunk=4, region=region, device="cpu")
+    assert part.shape == (13, 13, 12)
+    np.testing.assert_array_equal(_fibre_counts(part), whole[2:15, 1:14, 3:15])
