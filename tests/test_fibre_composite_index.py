@@ -137,3 +137,20 @@ def test_requantize_matches_the_cpp_direction_set(fibres: vt.FibreTable) -> None
     assert np.all(np.abs(q4).max(axis=1) == 4)
     agree = np.all(q4 == coarse.quantized_normals[coarse.index][coarse.index >= 2], axis=1)
     assert agree.mean() > 0.8
+
+
+def test_remap_in_slabs_equals_the_lookup() -> None:
+    rng = np.random.default_rng(0)
+    index = rng.integers(0, 50, size=(7, 5, 3)).astype(np.uint16)
+    lut = rng.permutation(50).astype(np.uint16)
+    want = lut[index]
+    fc._remap(index, lut, step=11)  # 105 voxels in slabs of 11: an uneven last slab
+    np.testing.assert_array_equal(index, want)
+
+
+def test_a_tiling_with_a_repeated_chunk_is_refused(fibres: vt.FibreTable) -> None:
+    """The volumes of the chunks add up, but one chunk is given twice and another is missing."""
+    shape = (10, 10, 10)
+    chunks = list(vt.fibre_composite_chunks(fibres, shape, 16.0, 5, materials=MATERIALS))
+    with pytest.raises(ValueError, match="overlaps"):
+        vt.merge_composite_chunks([*chunks[:-1], chunks[0]], shape)

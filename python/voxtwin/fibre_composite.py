@@ -200,8 +200,9 @@ def fibre_composite_index(
 
     :func:`fibre_composite_chunks` merged by :func:`merge_composite_chunks` into one
     :class:`~voxtwin.CompositeVoxels`: one ``uint16`` index over ``shape`` and one table in which
-    equal cells of different chunks share a row. Working memory is one chunk's cells plus the
-    index (2 bytes per coarse voxel), so a castle's index is made from its fibre table alone. The
+    equal cells of different chunks share a row. Working memory is one chunk plus the index
+    (2 bytes per coarse voxel; no mask, no full-size temporary), so a castle's index is made from
+    its fibre table alone. The
     per-voxel laws equal those of :func:`fibre_composite_voxels` with ``periodic=False`` on the
     whole grid (same cells, same table order) unless the merged table overflows 65536 rows, when
     the normals are re-quantized more coarsely (with a
@@ -246,6 +247,14 @@ def _quantize(q: np.ndarray, resolution: int) -> np.ndarray:
     return np.where(lead < 0, -out, out).astype(np.int8)
 
 
+def _remap(index: np.ndarray, lut: np.ndarray, step: int = 1 << 22) -> None:
+    """``index[...] = lut[index]`` in place, a slab of ``step`` voxels at a time (no full-size temporary)."""
+    flat = index.reshape(-1)  # a view: the index is C-contiguous
+    for start in range(0, flat.size, step):
+        part = flat[start:start + step]
+        part[...] = lut[part]
+
+
 def merge_composite_chunks(
     chunks: Iterable[tuple[Sequence[int], CompositeVoxels]], shape: Sequence[int]
 ) -> CompositeVoxels:
@@ -264,8 +273,9 @@ def merge_composite_chunks(
     not periodic (``periodic=False``).
     """
     grid = check.shape3("shape", shape)
-    index = np.zeros(grid, dtype=np.uint16)
-    filled = np.zeros(grid, dtype=bool)
+    index = np.zeros(grid, dtype=np.uint16)  # row 0 (a material) until a chunk writes there
+    boxes = np.zeros((0, 2, 3), dtype=np.int64)  # the chunks so far, [first, end) per axis
+    covered = 0
     first: CompositeVoxels | None = None
     ids: dict[bytes, int] = {}  # row key -> provisional row (0-based among the mixed rows)
     labels: list[np.ndarray] = []
@@ -297,7 +307,7 @@ def merge_composite_chunks(
         fresh = [np.zeros(len(keep), dtype=bool)]
         m = len(first.materials)  # type: ignore[union-attr]
         lut = np.concatenate([np.arange(m), m + remap]).astype(np.uint16)
-        index[filled] = lut[index[filled]]
+        _remap(index, lut)
         resolution = to
 
     for corner, cv in chunks:
@@ -321,7 +331,7 @@ def merge_composite_chunks(
                              f"aspect={cv.aspect}, labels {sorted(cv.materials)}; the first had factor={first.factor}, "
                              f"law={first.law!r}, aspect={first.aspect}, labels {sorted(first.materials)}")
         where = tuple(slice(int(a), int(b)) for a, b in zip(at, end))
-        if filled[where].any():
+        if np.any(np.all((at < boxes[:, 1]) & (end > boxes[:, 0]), axis=1)):
             raise ValueError(f"the chunk at corner {tuple(int(v) for v in at)} overlaps an earlier chunk")
         m = len(first.materials)
         if cv.normal_resolution < resolution:
@@ -358,14 +368,14 @@ def merge_composite_chunks(
             fresh.append(np.full(len(pick), same))
         lut = np.concatenate([np.arange(m), m + local]).astype(np.uint16)
         index[where] = lut[cv.index]
-        filled[where] = True
+        boxes = np.concatenate([boxes, np.stack([at, end])[None].astype(np.int64)])
+        covered += int(np.prod(cv.shape))
 
     if first is None:
         raise ValueError("`chunks` must yield at least one (corner, CompositeVoxels)")
-    if not filled.all():
-        raise ValueError(f"the chunks leave {int(np.size(filled) - np.count_nonzero(filled))} of the "
-                         f"{filled.size} coarse voxels of shape={grid} uncovered")
-    del filled
+    if covered != index.size:  # chunks inside the grid that do not overlap: they tile it iff their volumes add up
+        raise ValueError(f"the chunks leave {index.size - covered} of the {index.size} coarse voxels of "
+                         f"shape={grid} uncovered")
     m = len(first.materials)
     lab = np.concatenate(labels) if labels else first.entry_labels[:0]
     cnt = np.concatenate(counts) if counts else first.entry_counts[:0]
@@ -385,7 +395,7 @@ def merge_composite_chunks(
     order = np.lexsort([q[:, 2], q[:, 1], q[:, 0], *cnt.T[::-1], *lab.T[::-1]])
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    index = np.concatenate([np.arange(m), m + rank]).astype(np.uint16)[index]
+    _remap(index, np.concatenate([np.arange(m), m + rank]).astype(np.uint16))
     unit = q[order].astype(np.float64)
     norms = np.linalg.norm(unit, axis=1, keepdims=True)
     unit = np.divide(unit, norms, out=np.zeros_like(unit), where=norms > 0)
