@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -187,6 +188,17 @@ def index(edge: float, seed: int, coarse_sizes: list[float], chunks: list[int]) 
             figures[f"rows_index{c}"] = cv.n_entries
             figures[f"identical_index{c}"] = float(np.array_equal(cv.index, whole.index)
                                                    and np.array_equal(cv.C, whole.C))
+        # peak of the Python-visible allocations (tracemalloc, numpy included), in separate calls
+        for label, make in [("whole", lambda: vt.fibre_composite_voxels(twin.fibres, (n, n, n), hc,
+                                                                         materials=MATERIALS, periodic=False))] + [
+                (f"index{c}", lambda c=c: vt.fibre_composite_index(twin.fibres, (n, n, n), hc, chunk=c,
+                                                                   materials=MATERIALS)) for c in chunks]:
+            tracemalloc.start()
+            make()
+            figures[f"peak_MiB_{label}"] = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+        figures["index_MiB"] = whole.index.nbytes / 2**20
+        figures["table_MiB"] = (whole.C.nbytes + whole.alpha.nbytes) / 2**20
         print(figures, flush=True)
         record(f"fibre_composite_index_{edge:g}um_{hc:g}um", figures)
 
