@@ -182,3 +182,35 @@ def test_composite_voxels_at_16um_against_the_converged_reference() -> None:
     norm = lambda X: np.linalg.norm(X - C_ref) / np.linalg.norm(C_ref)
     # measured: 1.5 % against 7.8 % (voxel route) and 15.3 % (majority vote)
     assert 2 * norm(C) < norm(C_vox) < norm(C_maj)
+
+
+def _levin_alpha(C: np.ndarray) -> np.ndarray:
+    """α of a PLA / basalt composite of stiffness C by Levin's relation (Mandel form inside)."""
+    from voxtwin.composite_laws import _M, _to_mandel
+
+    m, f = MATERIALS[0], MATERIALS[1]
+    Sm, Sf = np.linalg.inv(_to_mandel(m.C)), np.linalg.inv(_to_mandel(f.C))
+    S = np.linalg.inv(_to_mandel(np.asarray(C)))
+    return (m.alpha / _M + (S - Sm) @ np.linalg.solve(Sf - Sm, (f.alpha - m.alpha) / _M)) * _M
+
+
+@pytest.mark.parametrize("law", ["double-inclusion", "laminate"])
+def test_coarse_alpha_follows_from_coarse_c_by_levin(law: str) -> None:
+    """Every row of the table lies on Levin's line between the two phases, so the coarse model's α
+    is fixed by its C (issue 21's diagnosis: the α miss is the C miss). Negative control: the same
+    model with the mixed rows' α replaced by the volume average is off the line by percents."""
+    from dataclasses import replace
+
+    twin = vt.generate_fibres(vt.seed000_spec(), (24, 24, 24), 4.0, seed=4)
+    cv = vt.fibre_composite_voxels(twin.fibres, (6, 6, 6), 16.0, materials=MATERIALS, points=8, law=law)
+    res = vt.homogenize(cv, MATERIALS, 16.0, tol=1e-8, device="cpu", precision="float64", progress=False)
+    alpha = np.asarray(res.alpha)
+    assert np.linalg.norm(alpha - _levin_alpha(res.C)) < 1e-5 * np.linalg.norm(alpha)
+    f = cv.fractions(1)
+    mixed = np.arange(cv.n_entries) >= len(MATERIALS)
+    per_row = ((cv.entry_labels == 1) * cv.entry_counts).sum(axis=1) / cv.factor**3
+    average = (1 - per_row)[:, None] * MATERIALS[0].alpha + per_row[:, None] * MATERIALS[1].alpha
+    off = replace(cv, alpha=np.where(mixed[:, None], average, cv.alpha))
+    assert 0 < f.mean() < 0.5
+    bad = vt.homogenize(off, MATERIALS, 16.0, tol=1e-8, device="cpu", precision="float64", progress=False)
+    assert np.linalg.norm(np.asarray(bad.alpha) - _levin_alpha(bad.C)) > 1e-2 * np.linalg.norm(alpha)
