@@ -64,8 +64,9 @@ def test_a_chunk_at_the_wrong_corner_changes_the_index(fibres: vt.FibreTable) ->
 
 
 def test_chunks_use_the_whole_tables_aspect() -> None:
-    """Short fibres on one side, long on the other: each chunk's own median would differ (4 vs 12),
-    the chunks take the whole table's (8), so the merge accepts them and matches the whole grid."""
+    """Short fibres on one side, long on the other: each chunk's own median equal-volume aspect
+    would differ (1.5 × 4 vs 1.5 × 12), the chunks take the whole table's (1.5 × 8 = 12), so the
+    merge accepts them and matches the whole grid."""
     rng = np.random.default_rng(5)
     n = 40
     centre = np.column_stack([np.where(np.arange(n) < n // 2, 40.0, 120.0) + rng.uniform(-20, 20, n),
@@ -76,7 +77,7 @@ def test_chunks_use_the_whole_tables_aspect() -> None:
     shape = (10, 10, 10)
     whole = vt.fibre_composite_voxels(table, shape, 16.0, materials=MATERIALS, periodic=False)
     chunks = list(vt.fibre_composite_chunks(table, shape, 16.0, 5, materials=MATERIALS))
-    assert {cv.aspect for _, cv in chunks} == {8.0}
+    assert {cv.aspect for _, cv in chunks} == {12.0}  # the equal-volume spheroid: 1.5 L/d
     cv = vt.merge_composite_chunks(chunks, shape)
     np.testing.assert_array_equal(cv.index, whole.index)
     np.testing.assert_array_equal(cv.C, whole.C)

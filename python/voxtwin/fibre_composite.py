@@ -14,13 +14,21 @@ cylinders themselves (issue 21):
 
 The cells go through the same table as the voxel route, with the law chosen by ``law`` (the
 laminate of the voxel route, or a Mori–Tanaka law along the fibre axis,
-:mod:`voxtwin.composite_laws`; issue 21 adopted the double-inclusion law), so the result is a
+:mod:`voxtwin.composite_laws`), so the result is a
 :class:`~voxtwin.CompositeVoxels` any solver call accepts; its ``factor`` is the quadrature
 ``points`` and its ``fine_shape`` the sub-point grid (no volume of that size is ever allocated).
 Chunks: pass the chunk's ``origin`` (µm, its outer corner in the fibres' frame) with
 ``periodic=False``; only fibres reaching into the chunk cost anything, and the chunks of a
 non-periodic volume give the cells of the whole (see :func:`fibre_composite_chunks`).
 The voxel route stays for scans, where no fibre table exists.
+
+Default law (issue 21): Mori–Tanaka of aligned prolate spheroids with each fibre's diameter and
+**volume** (the equal-volume spheroid: length 1.5 L for a cylinder of length L, aspect 1.5 L/d),
+``law="spheroids"``, aspect from the table (:func:`equal_volume_aspect`). It replaced Lielens'
+double-inclusion law because that law's transverse entries stay about 2 % too stiff however small
+the voxels (its bias does not vanish as h → 0), while the equal-volume spheroids converge and met
+the 8 µm, α and ‖ΔC‖/‖C‖-against-the-4 µm-grid targets on three held-out-checked blocks
+(``benchmarks/RESULTS.md``, "Issue 21", "Measured limits and their reasons").
 """
 
 from __future__ import annotations
@@ -45,11 +53,16 @@ __all__ = [
     "fibre_composite_chunks",
     "fibre_composite_index",
     "merge_composite_chunks",
+    "equal_volume_aspect",
+    "DEFAULT_LAW",
     "MAX_POINTS",
 ]
 
 #: Largest quadrature, points per coarse-voxel edge (``points³`` fits a uint16 count).
 MAX_POINTS = 16
+
+#: Default law of the fibre route (issue 21): Mori–Tanaka of the fibres' equal-volume spheroids.
+DEFAULT_LAW = "spheroids"
 
 
 def fibre_composite_voxels(
@@ -64,7 +77,7 @@ def fibre_composite_voxels(
     matrix_label: int = 0,
     fibre_label: int = 1,
     normal_resolution: int = 15,
-    law: str = "double-inclusion",
+    law: str = DEFAULT_LAW,
     aspect: float | None = None,
     device: Device = "auto",
 ) -> CompositeVoxels:
@@ -84,13 +97,16 @@ def fibre_composite_voxels(
         cut at its faces (a chunk of an assembly).
     matrix_label, fibre_label : labels of the two phases (their rows in the table).
     normal_resolution : K of the quantized normal set (as :func:`~voxtwin.composite_voxels`).
-    law : law of the mixed voxels: ``"double-inclusion"`` (default, adopted in issue 21: Lielens'
-        interpolation between Mori–Tanaka and its inverse for spheroids of the fibres' aspect ratio,
-        along the dominant fibre's axis), ``"laminate"`` (the interface normal; as the voxel
-        route), ``"mori-tanaka"`` (aligned cylinders) or ``"spheroids"`` (Mori–Tanaka of aligned
-        prolate spheroids of ``aspect``); see :mod:`voxtwin.composite_laws`.
-    aspect : length / diameter of the inclusions of the ``"spheroids"`` and ``"double-inclusion"``
-        laws; default the table's median length / diameter (tip to tip for spherocylinders).
+    law : law of the mixed voxels: ``"spheroids"`` (default, adopted in issue 21: Mori–Tanaka of
+        aligned prolate spheroids of ``aspect`` along the dominant fibre's axis),
+        ``"double-inclusion"`` (Lielens' interpolation between Mori–Tanaka and its inverse for the
+        same spheroids; the default before, about 2 % too stiff transversely at every voxel size),
+        ``"laminate"`` (the interface normal; as the voxel route) or ``"mori-tanaka"`` (aligned
+        cylinders); see :mod:`voxtwin.composite_laws`.
+    aspect : length / diameter of the spheroids of the ``"spheroids"`` and ``"double-inclusion"``
+        laws (> 1); default :func:`equal_volume_aspect` of the table: the median over the fibres of
+        the aspect of the spheroid with the fibre's diameter and volume (1.5 L/d for cylinders).
+        The previous default was the median L/d.
     device : ``"auto"``, ``"cpu"`` or ``"cuda"`` for the cells (byte-identical; the table and laws
         are built on the CPU).
 
@@ -123,7 +139,7 @@ def fibre_composite_voxels(
     mats = {m_label: mats[m_label], f_label: mats[f_label]}
     law = check.choice("law", law, LAWS)
     if aspect is None:
-        aspect = _median_aspect(fibres)
+        aspect = equal_volume_aspect(fibres)
     else:
         aspect = check.real("aspect", aspect)
         if not aspect > 1.0:
@@ -136,9 +152,17 @@ def fibre_composite_voxels(
     return _from_cells(cells, p, tuple(s * p for s in grid), mats, resolution, periodic, law, aspect, f_label)
 
 
-def _median_aspect(fibres: FibreTable) -> float:
-    """The default inclusion aspect ratio: median length / diameter of the table (inf when empty)."""
-    return float(np.median(fibres.length / fibres.diameter)) if len(fibres) else float("inf")
+def equal_volume_aspects(fibres: FibreTable) -> np.ndarray:
+    """Per fibre, the aspect ratio (length / diameter) of the prolate spheroid with the fibre's
+    diameter d and volume V: 6 V / (π d³), i.e. 1.5 L/d for a cylinder of length L and
+    1.5 L/d − 0.5 for a spherocylinder of tip-to-tip length L (:meth:`FibreTable.volumes`)."""
+    return 6.0 * fibres.volumes() / (np.pi * fibres.diameter**3)
+
+
+def equal_volume_aspect(fibres: FibreTable) -> float:
+    """The default inclusion aspect ratio of the fibre route: the median over the table of
+    :func:`equal_volume_aspects` (inf when the table is empty)."""
+    return float(np.median(equal_volume_aspects(fibres))) if len(fibres) else float("inf")
 
 
 def fibre_composite_chunks(
@@ -158,7 +182,7 @@ def fibre_composite_chunks(
     chunk is :func:`fibre_composite_voxels` of the fibres that reach into it (bounding boxes),
     so memory follows the chunk, never the whole grid. ``options`` go to
     :func:`fibre_composite_voxels` (not ``periodic``: chunks are cut at their faces). The default
-    ``aspect`` of the spheroid laws is the whole table's median length / diameter (as
+    ``aspect`` of the spheroid laws is the whole table's :func:`equal_volume_aspect` (as
     :func:`fibre_composite_voxels` takes it for the whole grid), so every chunk has the same laws
     whatever fibres reach into it. :func:`fibre_composite_index` merges the chunks into one index.
     """
@@ -173,7 +197,7 @@ def fibre_composite_chunks(
     lo = ends.min(axis=1) - reach
     hi = ends.max(axis=1) + reach
     if options.get("aspect") is None and len(fibres):
-        options = dict(options, aspect=_median_aspect(fibres))  # the whole table's, not the chunk's fibres
+        options = dict(options, aspect=equal_volume_aspect(fibres))  # the whole table's, not the chunk's fibres
     for corner in np.ndindex(*(-(-n // c) for n in grid)):
         first = tuple(int(k) * c for k in corner)
         size = tuple(min(c, n - f) for n, f in zip(grid, first))

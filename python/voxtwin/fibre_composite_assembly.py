@@ -41,7 +41,7 @@ from .assemble import Assembly
 from .assemble.fibres import FibreCache, assembly_fibres, block_fibres, region_box
 from .composite import CompositeVoxels, _from_cells
 from .composite_laws import LAWS
-from .fibre_composite import MAX_POINTS, merge_composite_chunks
+from .fibre_composite import DEFAULT_LAW, MAX_POINTS, equal_volume_aspects, merge_composite_chunks
 from .fibre_table import FibreTable
 from .materials import Material
 
@@ -208,14 +208,15 @@ def _chunk_cells(asm: Assembly, corner: tuple[int, int, int], size: tuple[int, i
 
 
 def _aspect(asm: Assembly, lo: np.ndarray, hi: np.ndarray) -> float:
-    """Median length / diameter of the region's distinct blocks at their own seeds (a fixed value for
-    every chunk, as the merge requires)."""
+    """Median equal-volume aspect (:func:`voxtwin.fibre_composite.equal_volume_aspect`) of the fibres
+    of the region's distinct blocks at their own seeds (a fixed value for every chunk, as the merge
+    requires)."""
     box = np.asarray(asm.library.block_size_um, dtype=np.float64)
     c_lo = np.maximum(np.floor(lo / box + _TOL).astype(np.int64), 0)
     c_hi = np.minimum(np.ceil(hi / box - _TOL).astype(np.int64), np.asarray(asm.grid_shape, dtype=np.int64))
     ids = asm._ids[c_lo[0]:c_hi[0], c_lo[1]:c_hi[1], c_lo[2]:c_hi[2]]
     tables = [block_fibres(asm.library, int(b)) for b in np.unique(ids[ids >= 0])]
-    ratios = np.concatenate([t.length / t.diameter for t in tables]) if tables else np.zeros(0)
+    ratios = np.concatenate([equal_volume_aspects(t) for t in tables]) if tables else np.zeros(0)
     return float(np.median(ratios)) if ratios.size else float("inf")
 
 
@@ -230,7 +231,7 @@ def fibre_composite_assembly_chunks(
     matrix_label: int = 0,
     fibre_label: int = 1,
     normal_resolution: int = 15,
-    law: str = "double-inclusion",
+    law: str = DEFAULT_LAW,
     aspect: float | None = None,
     device: Device = "auto",
 ) -> tuple[tuple[int, int, int], Iterator[tuple[tuple[int, int, int], CompositeVoxels]]]:
@@ -316,8 +317,9 @@ def fibre_composite_assembly(
     points : quadrature points per coarse-voxel edge, 1..16.
     progress : a progress bar over the chunks.
     options : ``matrix_label``, ``fibre_label``, ``normal_resolution``, ``law`` (default
-        ``"double-inclusion"``), ``aspect`` (default: median length / diameter of the region's
-        distinct blocks' fibres at their own seeds), ``device``.
+        ``"spheroids"``, Mori–Tanaka of the equal-volume spheroids, as
+        :func:`voxtwin.fibre_composite_voxels`), ``aspect`` (default: median equal-volume aspect,
+        1.5 L/d for cylinders, of the region's distinct blocks' fibres at their own seeds), ``device``.
 
     Returns one non-periodic :class:`~voxtwin.CompositeVoxels` (``factor = points``), the chunks
     merged by :func:`voxtwin.fibre_composite.merge_composite_chunks`.

@@ -84,8 +84,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     # factor: fine voxels per composite-voxel edge (1 = simulate the fine voxels). route: "voxels"
     # merges the assembly's fine labels; "fibres" computes the composite voxels (edge factor × the
-    # twins' voxel size) from the blocks' fibre tables (vt.fibre_composite_assembly, double-inclusion
-    # law, 16³ quadrature points); no voids on that route.
+    # twins' voxel size) from the blocks' fibre tables (vt.fibre_composite_assembly, Mori–Tanaka
+    # of the fibres' equal-volume spheroids, 16³ quadrature points); no voids on that route.
     "composite": {"factor": 4, "route": "voxels"},
     "materials": {"0": "pla", "1": "basalt_fibre", "2": "air"},
     "simulation": {
