@@ -59,15 +59,20 @@ CONFIG = {
     "composite": {"factor": 4},
     "simulation": {"fields": False, "tol": 1e-5},
 }
-# Measured on this configuration (2026-12-03), diagonal entries C11, C22, C33, C44, C55, C66 (%):
-#   fibre route vs the fine 4 µm voxels: -2.5 -3.5 -0.2 -2.0 -1.8 -2.9; ‖ΔC‖/‖C‖ 2.3 %;
+# Measured on this configuration (2026-12-03, commit 1c0a041, fibre route's default law: Mori–Tanaka
+# of the equal-volume spheroids), diagonal entries C11, C22, C33, C44, C55, C66 (%):
+#   fibre route vs the fine 4 µm voxels: -1.9 -2.9 -2.8 -4.3 -4.2 -5.0; ‖ΔC‖/‖C‖ 2.4 %;
 #   voxel route vs the fine 4 µm voxels: +9.4 +8.7 +11.1 +17.2 +18.7 +18.4; ‖ΔC‖/‖C‖ 9.4 %;
-#   fibre route vs voxel route: -10.9 -11.2 -10.2 -16.4 -17.2 -18.0; ‖ΔC‖/‖C‖ 10.3 %.
+#   fibre route vs voxel route: -10.4 -10.7 -12.5 -18.3 -19.3 -19.8; ‖ΔC‖/‖C‖ 10.7 %.
 # The voxel route's laminates see a 15 µm fibre as 3.75 fine voxels and come out stiff; the fibre
-# route integrates the cylinders (16³ points, double-inclusion law) and stays near the fine grid.
-FIBRES_VS_FINE = 0.06  # worst diagonal entry; the measured 3.5 % with room for seed and solver tolerance
-VOXELS_VS_FIBRES = 0.25  # worst diagonal entry between the routes; measured 18 %, the voxel route's own error
-VOXELS_VS_FIBRES_NORM = 0.15  # ‖ΔC‖/‖C‖ between the routes; measured 10.3 %
+# route integrates the cylinders (16³ points) and stays near the fine grid. Its shear entries sit
+# 4-5 % below the fine 4 µm grid: the law is 2-3 % soft in shear against the converged C (issue 21,
+# 160 µm blocks) and the 4 µm grid itself 0.4-1.8 % stiff, so the two add up. The configuration is
+# deterministic; the solver tolerance (1e-5) moves these figures by well under 0.1 point.
+FIBRES_VS_FINE = 0.06  # worst diagonal entry; measured 5.0 % (C66)
+FIBRES_VS_FINE_NORM = 0.03  # ‖ΔC‖/‖C‖ against the fine voxels; measured 2.4 %
+VOXELS_VS_FIBRES = 0.25  # worst diagonal entry between the routes; measured 19.8 %, the voxel route's own error
+VOXELS_VS_FIBRES_NORM = 0.15  # ‖ΔC‖/‖C‖ between the routes; measured 10.7 %
 
 
 def _diag_rel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -94,6 +99,7 @@ def test_fibre_route_end_to_end_against_the_voxel_route_and_the_fine_grid(tmp_pa
         C[(route, factor)] = np.load(rd.path / "results" / "stiffness.npz")["cross/C"]
     fibres, voxels, fine = C[("fibres", 4)], C[("voxels", 4)], C[("voxels", 1)]
     assert _diag_rel(fibres, fine).max() < FIBRES_VS_FINE
+    assert np.linalg.norm(fibres - fine) / np.linalg.norm(fine) < FIBRES_VS_FINE_NORM
     # closer to the fine voxels than the voxel route, on both metrics
     assert np.linalg.norm(fibres - fine) < np.linalg.norm(voxels - fine)
     assert _diag_rel(fibres, fine).max() < _diag_rel(voxels, fine).max()
