@@ -42,7 +42,11 @@ def test_the_route_enters_the_fingerprint_only_when_it_is_fibres() -> None:
         "axis": default["assembly"]["axis"], "voxel_size": default["twins"]["voxel_size"]}
     assert fingerprint(simulate.settings(default)) == fingerprint(before)
     fibres = load_config({"composite": {"route": "fibres"}})
-    assert simulate.settings(fibres)["composite"] == {"factor": 4, "route": "fibres"}
+    assert simulate.settings(fibres)["composite"] == {"factor": 4, "route": "fibres",
+                                                      "law": "spheroids, equal-volume aspect"}
+    # a fibre-route run made with the first default law (fingerprint without "law") is not reused
+    assert fingerprint(simulate.settings(fibres)) != fingerprint(
+        simulate.settings(fibres) | {"composite": {"factor": 4, "route": "fibres"}})
     assert fingerprint(simulate.settings(fibres)) != fingerprint(before)
 
 

@@ -33,6 +33,10 @@ def settings(config: dict[str, Any]) -> dict[str, Any]:
     # The composite route enters only when it is "fibres": runs made before it existed (voxels) keep
     # their fingerprints.
     composite = {k: v for k, v in config["composite"].items() if k != "route" or v != "voxels"}
+    if composite.get("route") == "fibres":
+        # the fibre route's law is not a config key; it enters so that runs made with the first
+        # default (double inclusion, aspect L/d) are not reused after the switch (issue 21)
+        composite["law"] = "spheroids, equal-volume aspect"
     return {"composite": composite, "materials": config["materials"]} | {"simulation": simulation,
                                                                  "axis": config["assembly"]["axis"],
                                                                  "voxel_size": config["twins"]["voxel_size"]}
