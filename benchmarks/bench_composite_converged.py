@@ -3,6 +3,8 @@
     python benchmarks/bench_composite_converged.py reference [--edge 160] [--seed 0] [--voxel-sizes 4 2 1.6 1.25 1]
     python benchmarks/bench_composite_converged.py compare  [--fixture tests/data/composite_converged_seed0.json]
     python benchmarks/bench_composite_converged.py throughput [--edge 500]
+    python benchmarks/bench_composite_converged.py diagnose [--coarse 32 16 8] [--cases adopted "points 8" ...]
+    python benchmarks/bench_composite_converged.py index [--edge 500] [--coarse 16 8] [--chunks 16 64]
 
 reference: seed 000's fibres (basalt 15 µm × 100 µm, 10 vol %, ±15° about X, in PLA; the unit-twin
 generator with ``seed``) in a periodic cube of ``edge`` µm, rasterized from the same fibre table
@@ -14,6 +16,13 @@ regenerated.
 compare: composite voxels computed from the fixture's fibre table (``fibre_composite_voxels``,
 several coarse sizes and laws), the voxel route (``composite_voxels`` of the 4 µm and 2 µm grids,
 factor 4) and majority vote, each against the converged C and against the 4 µm grid, per entry.
+
+diagnose: where the misses come from. On every fixture (seed 0 in tests/data, further seeds in
+benchmarks/data), one knob of the fibre route changed at a time (quadrature points, normal
+resolution K, grid placement, law, aspect), the coarse C and α against the converged ones, and α
+recomputed from each C by Levin's relation to show whether the α miss is the C miss.
+
+index: fibre_composite_index (the chunks merged into one index) timed on seed 000's 0.5 mm block.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -159,6 +169,151 @@ def throughput(edge: float, seed: int) -> None:
     record(f"fibre_composite_throughput_{edge:g}um", figures)
 
 
+def index(edge: float, seed: int, coarse_sizes: list[float], chunks: list[int]) -> None:
+    """Time fibre_composite_index (chunks merged into one index) on seed 000's block against
+    fibre_composite_voxels of the whole grid cut at its faces, and check they are identical."""
+    twin = vt.generate_fibres(vt.seed000_spec(), (int(round(edge / 4)),) * 3, 4.0, seed)
+    for hc in coarse_sizes:
+        n = int(round(edge / hc))
+        figures: dict[str, float] = {"edge_um": edge, "coarse_um": hc, "n": n, "fibres": len(twin.fibres),
+                                     "threads": vt.get_num_threads()}
+        t0 = time.perf_counter()
+        whole = vt.fibre_composite_voxels(twin.fibres, (n, n, n), hc, materials=MATERIALS, periodic=False)
+        figures["whole_s"] = time.perf_counter() - t0
+        figures["rows_whole"] = whole.n_entries
+        for c in chunks:
+            t0 = time.perf_counter()
+            cv = vt.fibre_composite_index(twin.fibres, (n, n, n), hc, chunk=c, materials=MATERIALS)
+            figures[f"index{c}_s"] = time.perf_counter() - t0
+            figures[f"rows_index{c}"] = cv.n_entries
+            figures[f"identical_index{c}"] = float(np.array_equal(cv.index, whole.index)
+                                                   and np.array_equal(cv.C, whole.C))
+        # peak of the Python-visible allocations (tracemalloc, numpy included), in separate calls
+        for label, make in [("whole", lambda: vt.fibre_composite_voxels(twin.fibres, (n, n, n), hc,
+                                                                         materials=MATERIALS, periodic=False))] + [
+                (f"index{c}", lambda c=c: vt.fibre_composite_index(twin.fibres, (n, n, n), hc, chunk=c,
+                                                                   materials=MATERIALS)) for c in chunks]:
+            tracemalloc.start()
+            make()
+            figures[f"peak_MiB_{label}"] = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+        figures["index_MiB"] = whole.index.nbytes / 2**20
+        figures["table_MiB"] = (whole.C.nbytes + whole.alpha.nbytes) / 2**20
+        print(figures, flush=True)
+        record(f"fibre_composite_index_{edge:g}um_{hc:g}um", figures)
+
+
+def levin_alpha(C: np.ndarray) -> np.ndarray:
+    """Thermal expansion (Voigt, 1/K) of a PLA / basalt composite of stiffness ``C`` by Levin's
+    relation α* = α_m + (S* − S_m)(S_f − S_m)⁻¹(α_f − α_m): exact for any two-phase microstructure,
+    and for the coarse models too, since every law of their table lies on the same line (the
+    laminate is a two-phase composite; the Mori–Tanaka laws take their α from Levin)."""
+    from voxtwin.composite_laws import _M, _to_mandel
+
+    m, f = MATERIALS[0], MATERIALS[1]
+    Sm, Sf = np.linalg.inv(_to_mandel(m.C)), np.linalg.inv(_to_mandel(f.C))
+    S = np.linalg.inv(_to_mandel(np.asarray(C)))
+    am, af = m.alpha / _M, f.alpha / _M
+    return (am + (S - Sm) @ np.linalg.solve(Sf - Sm, af - am)) * _M
+
+
+#: diagnose: one knob changed at a time from the adopted setting (the default of fibre_composite_voxels:
+#: Mori–Tanaka of the equal-volume spheroids, law="spheroids", aspect = the spheroid of the fibre's
+#: diameter and volume, 1.5 L/d; 16³ points, K = 15, grid corner on the cell's corner). "aspect" is a
+#: multiple of the table's median L/d. "majority" is majority vote of the grid with h/4 voxels (no law).
+DIAGNOSE: dict[str, dict[str, object]] = {
+    "adopted": {},
+    "points 8": {"points": 8},
+    "points 4": {"points": 4},
+    "K 64": {"normal_resolution": 64},
+    "points 8 K 64": {"points": 8, "normal_resolution": 64},
+    "shift h/2 x": {"shift": (0.5, 0.0, 0.0)},
+    "shift h/2 yz": {"shift": (0.0, 0.5, 0.5)},
+    "shift h/2 xyz": {"shift": (0.5, 0.5, 0.5)},
+    "shift h/4 xyz": {"shift": (0.25, 0.25, 0.25)},
+    "law laminate": {"law": "laminate"},
+    "law mori-tanaka": {"law": "mori-tanaka"},
+    "previous: double-inclusion L/d": {"law": "double-inclusion", "aspect": 1.0},
+    "double-inclusion equal-volume": {"law": "double-inclusion"},
+    "double-inclusion x0.5": {"law": "double-inclusion", "aspect": 0.5},
+    "double-inclusion x2": {"law": "double-inclusion", "aspect": 2.0},
+    "spheroids L/d": {"law": "spheroids", "aspect": 1.0},
+    "spheroids x1.25": {"law": "spheroids", "aspect": 1.25},
+    "spheroids x2": {"law": "spheroids", "aspect": 2.0},
+    "majority": {"majority": True},
+}
+
+
+def diagnose(paths: list[Path], coarse_sizes: list[float], cases: list[str]) -> None:
+    """Where do the misses come from? Each knob of DIAGNOSE changed alone, at each coarse size,
+    against the converged C: quadrature points and normal resolution (geometry), law and aspect
+    (the coarse law), and the grid's placement (a periodic cell shifted by part of a voxel has the
+    same effective C, so every change with the shift is an error of the coarse model). α is also
+    computed from each C by Levin's relation: if it matches the solver's α, the α miss is the C miss."""
+    for path in paths:
+        fx = json.loads(path.read_text())
+        edge, seed = fx["edge_um"], fx["seed"]
+        fibres = vt.FibreTable.from_dict(fx["fibres"])
+        C_ref, a_ref = np.array(fx["converged"]["C"]), np.array(fx["converged"]["alpha"])
+        median = float(np.median(fibres.length / fibres.diameter))
+        S_ref = np.linalg.inv(C_ref)
+        levin_ref = float(np.linalg.norm(levin_alpha(C_ref) - a_ref) / np.linalg.norm(a_ref))
+        print(f"seed {seed}: Levin(converged C) vs converged α {100 * levin_ref:.3f} %; converged C15 "
+              f"{C_ref[0, 4]:+.4f} GPa = {100 * C_ref[0, 4] / C_ref[0, 0]:+.2f} % of C11", flush=True)
+        for r in fx["runs"]:
+            C, a = np.array(r["C"]), np.array(r["alpha"])
+            e = errors(C, a, C_ref, a_ref)
+            print(f"  fine {r['voxel_size']:g} µm: diag {100 * e['diag_max']:.2f} entry {100 * e['entry_max']:.2f} "
+                  f"norm {100 * e['norm']:.2f} alpha {100 * e['alpha']:.2f} C15 {100 * (C[0, 4] / C_ref[0, 4] - 1):+.1f} %",
+                  flush=True)
+            record(f"composite_converged_diagnose_{edge:g}um_seed{seed}: fine {r['voxel_size']:g} µm",
+                   {f"conv_{k}": v for k, v in e.items()} | {"C15_rel": float(C[0, 4] / C_ref[0, 4] - 1),
+                                                             "levin_converged": levin_ref},
+                   precision="float64")
+        for hc in coarse_sizes:
+            n = int(round(edge / hc))
+            for name in cases:
+                knobs = dict(DIAGNOSE[name])
+                shift = np.asarray(knobs.pop("shift", (0.0, 0.0, 0.0))) * hc
+                if "aspect" in knobs:
+                    knobs["aspect"] = knobs["aspect"] * median
+                t0 = time.perf_counter()
+                if knobs.pop("majority", False):
+                    labels = vt.rasterize_fibres(fibres, (4 * n,) * 3, hc / 4).labels
+                    cv = vt.majority_vote(labels, 4)
+                else:
+                    cv = vt.fibre_composite_voxels(fibres, (n, n, n), hc, materials=MATERIALS, origin=tuple(shift),
+                                                   **knobs)
+                prep = time.perf_counter() - t0
+                C, alpha, t, _ = homogenize(cv, hc)
+                e = errors(C, alpha, C_ref, a_ref)
+                levin = levin_alpha(C)
+                S = np.linalg.inv(C)
+                fig = {f"conv_{k}": v for k, v in e.items()}
+                fig |= {
+                    "C15_rel": float(C[0, 4] / C_ref[0, 4] - 1),
+                    "C15_err_of_C11": float((C[0, 4] - C_ref[0, 4]) / C_ref[0, 0]),
+                    "diag_rel": [float(C[i, i] / C_ref[i, i] - 1) for i in range(6)],
+                    "alpha_rel": [float(alpha[i] / a_ref[i] - 1) for i in range(3)],
+                    # Levin: α_i = α_m + p Σ_j (S_ij − S_m,ij) for i ≤ 3 (isotropic phases), so the α error
+                    # is the error of the hydrostatic compliance Σ_j S_ij (j ≤ 3) of each normal row
+                    "hydro_S_rel": [float(np.sum(S[i, :3]) / np.sum(S_ref[i, :3]) - 1) for i in range(3)],
+                    # the solver's α against Levin's α of the same C: ~0 means α follows from C
+                    "alpha_solver_vs_levin": float(np.linalg.norm(alpha - levin) / np.linalg.norm(a_ref)),
+                    "rows": getattr(cv, "n_entries", 0), "prep_s": prep, "solve_s": t,
+                }
+                diag = " ".join(f"{100 * v:+.2f}" for v in fig["diag_rel"])
+                print(f"  {hc:g} µm {name:16s} diag% {diag} | worst diag {100 * e['diag_max']:.2f} entry "
+                      f"{100 * e['entry_max']:.2f} norm {100 * e['norm']:.2f} C15 {100 * fig['C15_rel']:+.1f} % "
+                      f"({100 * fig['C15_err_of_C11']:+.2f} % of C11) alpha {100 * e['alpha']:.2f} "
+                      f"(Levin-solver {100 * fig['alpha_solver_vs_levin']:.3f}; α_i "
+                      f"{' '.join(f'{100 * v:+.2f}' for v in fig['alpha_rel'])}, Σ_j S_ij "
+                      f"{' '.join(f'{100 * v:+.2f}' for v in fig['hydro_S_rel'])} %) rows {getattr(cv, 'n_entries', 0)} "
+                      f"{prep:.1f}+{t:.1f} s", flush=True)
+                record(f"composite_converged_diagnose_{edge:g}um_seed{seed}: {hc:g} µm {name}", fig,
+                       precision="float64")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="case", required=True)
@@ -174,8 +329,22 @@ def main() -> None:
     t = sub.add_parser("throughput")
     t.add_argument("--edge", type=float, default=500.0, help="µm (seed 000's block: 500)")
     t.add_argument("--seed", type=int, default=0)
+    x = sub.add_parser("index")
+    x.add_argument("--edge", type=float, default=500.0, help="µm (seed 000's block: 500)")
+    x.add_argument("--seed", type=int, default=0)
+    x.add_argument("--coarse", type=float, nargs="+", default=[16.0, 8.0])
+    x.add_argument("--chunks", type=int, nargs="+", default=[16, 64])
+    d = sub.add_parser("diagnose")
+    d.add_argument("--fixtures", type=Path, nargs="+",
+                   default=[FIXTURE, *sorted((ROOT / "benchmarks" / "data").glob("composite_converged_seed*.json"))])
+    d.add_argument("--coarse", type=float, nargs="+", default=[32.0, 16.0, 8.0])
+    d.add_argument("--cases", nargs="+", default=list(DIAGNOSE), choices=list(DIAGNOSE))
     args = parser.parse_args()
-    if args.case == "throughput":
+    if args.case == "diagnose":
+        diagnose(args.fixtures, args.coarse, args.cases)
+    elif args.case == "index":
+        index(args.edge, args.seed, args.coarse, args.chunks)
+    elif args.case == "throughput":
         throughput(args.edge, args.seed)
     elif args.case == "reference":
         reference(args.edge, args.seed, args.voxel_sizes, args.fixture)

@@ -16,7 +16,12 @@ from . import _core, analysis, io, orientation, segment, simulate
 from ._backend import backend_info, cuda_available, cuda_status, get_num_threads, set_num_threads
 from .characterize import FibreStatistics, characterize
 from .composite import CompositeVoxels, composite_voxels, laminate, majority_vote
-from .fibre_composite import fibre_composite_chunks, fibre_composite_voxels
+from .fibre_composite import (
+    fibre_composite_chunks,
+    fibre_composite_index,
+    fibre_composite_voxels,
+    merge_composite_chunks,
+)
 from .distributions import Empirical, Fixed, LogNormal, Normal
 from .errors import (
     BackendUnavailableError,
@@ -53,6 +58,7 @@ from .generate import (
 from .materials import VOID, Anisotropic, Isotropic, Material, TransverselyIsotropic, Void, material_library
 from .phases import phase_counts, phase_fractions
 from .assemble import Assembly, AssemblyWarning, BlockLibrary, Module, stacking
+from .fibre_composite_assembly import fibre_composite_assembly
 from . import gcode
 from .simulate import Homogenization, Solution, homogenize, solve
 from .simulate_batch import CellBatch, homogenize_cells
@@ -131,6 +137,9 @@ __all__ = [
     "composite_voxels",
     "fibre_composite_voxels",
     "fibre_composite_chunks",
+    "fibre_composite_index",
+    "fibre_composite_assembly",
+    "merge_composite_chunks",
     "CompositeVoxels",
     "majority_vote",
     "laminate",

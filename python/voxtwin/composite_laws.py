@@ -6,12 +6,14 @@ piece of interface, and issue 21 studies two alternatives, both turned to the fi
 
 * ``"mori-tanaka"``: aligned infinite circular cylinders (Eshelby tensor of a cylinder) at the
   voxel's fibre fraction — the transverse and shear entries of a fibre core;
-* ``"spheroids"``: aligned prolate spheroids of the fibre's aspect ratio (Tandon & Weng 1984
-  Eshelby tensor), the classic short-fibre law, which lowers the axial stiffness the way a finite
-  fibre's shear-lag load transfer does;
-* ``"double-inclusion"`` (adopted): Lielens' interpolation between Mori–Tanaka (matrix around
-  fibre) and its inverse (fibre around matrix pockets) for the same spheroids, so voxels that are
-  mostly fibre are not treated as matrix with a fat inclusion.
+* ``"spheroids"`` (adopted for the fibre route, with the spheroid of the fibre's diameter and
+  volume, aspect 1.5 L/d for a cylinder): aligned prolate spheroids (Tandon & Weng 1984 Eshelby
+  tensor), the classic short-fibre law, which lowers the axial stiffness the way a finite fibre's
+  shear-lag load transfer does;
+* ``"double-inclusion"`` (the fibre route's first default): Lielens' interpolation between
+  Mori–Tanaka (matrix around fibre) and its inverse (fibre around matrix pockets) for the same
+  spheroids; measured against a converged reference it stays about 2 % too stiff transversely at
+  every voxel size, which is why it was replaced.
 
 A coarse voxel chain smears a fibre over a wider, softer region that carries load from its
 neighbours too readily: the laminate and the cylinder law keep the full axial stiffness of the

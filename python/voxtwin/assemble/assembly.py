@@ -505,6 +505,22 @@ class Assembly:
         return (f"Assembly({gx}×{gy}×{gz} blocks, {self.n_voxels:.3e} voxels, {self.nbytes / 2**30:.3g} GiB, "
                 f"{self.n_blocks} blocks, seed={self.seed})")
 
+    # ---- fibres -------------------------------------------------------------------------
+    def fibres(self, region: Any = None, *, images: bool = True) -> Any:
+        """The fibres reaching into ``region`` (None: all; ``((x0, y0, z0), (x1, y1, z1))`` µm), each
+        row clipped to its owner cell: a :class:`voxtwin.assemble.fibres.AssemblyFibres`
+        (``images=False``: without the periodic images, a negative control)."""
+        from .fibres import assembly_fibres
+
+        return assembly_fibres(self, region, images=images)
+
+    def fibre_table(self, region: Any = None) -> Any:
+        """The fibre table (µm, assembly frame) of the fibres reaching into ``region``: every cell's
+        block fibres and their periodic images, turned and placed. Cylinders near a block face stick
+        out of their cell (the voxels keep only the part inside it): use :meth:`fibres` for the
+        owner cells that clip them."""
+        return self.fibres(region).table
+
     # ---- voxels -------------------------------------------------------------------------
     def _block_cache(self) -> BlockCache:
         if self._cache is None:

@@ -82,7 +82,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "write_zarr": True,
         "chunks": [],  # zarr chunk shape in voxels; empty = one block
     },
-    "composite": {"factor": 4},  # 1 = simulate the fine voxels
+    # factor: fine voxels per composite-voxel edge (1 = simulate the fine voxels). route: "voxels"
+    # merges the assembly's fine labels; "fibres" computes the composite voxels (edge factor × the
+    # twins' voxel size) from the blocks' fibre tables (vt.fibre_composite_assembly, Mori–Tanaka
+    # of the fibres' equal-volume spheroids, 16³ quadrature points); no voids on that route.
+    "composite": {"factor": 4, "route": "voxels"},
     "materials": {"0": "pla", "1": "basalt_fibre", "2": "air"},
     "simulation": {
         "homogenize": True,
@@ -100,6 +104,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 SECTIONS = tuple(DEFAULTS)
+#: How the simulate stage makes composite voxels: from the assembly's fine labels, or from its fibre tables.
+COMPOSITE_ROUTES = ("voxels", "fibres")
 
 
 def _where(section: str, key: str) -> str:
@@ -316,6 +322,11 @@ def _validate(c: dict[str, dict[str, Any]]) -> None:
         a["chunks"] = _int_list("assembly", "chunks", a["chunks"], 3, 1)
     if c["composite"]["factor"] < 1:
         raise ValueError(f"`composite.factor` must be >= 1 (1 = no downsampling), got composite.factor={c['composite']['factor']!r}")
+    _choice("composite", "route", c["composite"]["route"], COMPOSITE_ROUTES)
+    if c["composite"]["route"] == "fibres" and a["gcode"]:
+        raise ValueError("`composite.route`='fibres' cannot take voids: a G-code layout (`assembly.gcode`) has air "
+                         "cells, and composite voxels of fibre, matrix and void need a three-phase law the fibre "
+                         "route does not have; set composite.route = \"voxels\" for G-code layouts")
     for label, material in c["materials"].items():
         if not label.isdigit() or int(label) > 255:
             raise ValueError(f"`materials` keys must be phase labels 0..255, got {label!r}")

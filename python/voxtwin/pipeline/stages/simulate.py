@@ -12,7 +12,9 @@ import numpy as np
 from ... import io as vtio
 from ...analysis import anisotropy, directional_modulus, plot_field_slice, plot_modulus_rose, plot_phase_histograms
 from ...characterize import characterize
-from ...composite import composite_voxels
+from ...assemble import Assembly, BlockLibrary
+from ...composite import CompositeVoxels, composite_voxels
+from ...fibre_composite_assembly import fibre_composite_assembly
 from ...simulate import solve
 from ..context import Context, pyplot
 from ..simulate_mpi import Homogenizer
@@ -28,17 +30,46 @@ def settings(config: dict[str, Any]) -> dict[str, Any]:
     # How many MPI ranks compute it is not part of what is computed (results equal to 1e-10): a run
     # finished on one process is reused on N and the other way round.
     simulation = {k: v for k, v in config["simulation"].items() if k != "mpi_ranks"}
-    return {k: config[k] for k in ("composite", "materials")} | {"simulation": simulation,
+    # The composite route enters only when it is "fibres": runs made before it existed (voxels) keep
+    # their fingerprints.
+    composite = {k: v for k, v in config["composite"].items() if k != "route" or v != "voxels"}
+    if composite.get("route") == "fibres":
+        # the fibre route's law is not a config key; it enters so that runs made with the first
+        # default (double inclusion, aspect L/d) are not reused after the switch (issue 21)
+        composite["law"] = "spheroids, equal-volume aspect"
+    return {"composite": composite, "materials": config["materials"]} | {"simulation": simulation,
                                                                  "axis": config["assembly"]["axis"],
                                                                  "voxel_size": config["twins"]["voxel_size"]}
 
 
-def _model(ctx: Context, labels: np.ndarray) -> Any:
-    """Composite voxels of `labels` (or the labels themselves when composite.factor is 1)."""
+def _model(ctx: Context, labels: np.ndarray, assembly: Assembly | None = None,
+           window: tuple[int, int, int] | None = None) -> Any:
+    """Composite voxels of `labels` (or the labels themselves when composite.factor is 1) on the
+    voxel route; on the fibre route those of `assembly` computed from its fibre tables, over the
+    voxel layers [window[1], window[2]) along axis window[0] (None: all), at factor × the twins'
+    voxel size (the remainder cropped, as the voxel route crops)."""
     factor = ctx.config["composite"]["factor"]
+    if ctx.config["composite"]["route"] == "fibres":
+        assert assembly is not None
+        h = float(ctx.config["twins"]["voxel_size"])
+        lo, hi = [0.0, 0.0, 0.0], [float(v) for v in assembly.size_um]
+        if window is not None:
+            axis, start, stop = window
+            lo[axis], hi[axis] = start * h, stop * h
+        return fibre_composite_assembly(assembly, h * factor, materials=ctx.materials(), region=(lo, hi),
+                                        device=ctx.device, progress=ctx.progress and window is None)
     if factor == 1:
         return labels
     return composite_voxels(labels, factor, materials=ctx.materials(), remainder="crop", device=ctx.device)
+
+
+def _assemblies(ctx: Context) -> dict[str, Assembly]:
+    """The assemblies as the assemble stage built them (the fibre route needs their cells, not their voxels)."""
+    from .assemble import assemblies
+
+    if ctx.config["composite"]["route"] != "fibres":
+        return {}
+    return assemblies(ctx, BlockLibrary.load(ctx.run.path / "volumes" / "library"))
 
 
 def _homogenizer(ctx: Context) -> Homogenizer:
@@ -54,6 +85,13 @@ def _save_npz(path: Any, arrays: dict[str, np.ndarray]) -> Any:
 
 def _layers(labels: np.ndarray, axis: int, n_layers: int) -> list[np.ndarray]:
     return [np.ascontiguousarray(layer) for layer in np.array_split(labels, n_layers, axis=axis)]
+
+
+def _layer_windows(n: int, n_layers: int) -> list[tuple[int, int]]:
+    """[start, stop) voxel indices of the layers np.array_split cuts from n voxels."""
+    sizes = [n // n_layers + (1 if k < n % n_layers else 0) for k in range(n_layers)]
+    starts = np.cumsum([0] + sizes)
+    return [(int(starts[k]), int(starts[k + 1])) for k in range(n_layers)]
 
 
 def _uniaxial(angle_deg: float) -> list[float]:
@@ -77,23 +115,30 @@ def run(ctx: Context) -> Outcome:
     dT = s["temperature_to_C"] - s["temperature_from_C"]
     solver = _homogenizer(ctx)
     shapes: dict[str, Any] = {}
+    fibre_route = ctx.config["composite"]["route"] == "fibres"
+    built = _assemblies(ctx)
     for name, entry in stores.items():
         if "store" not in entry:
             continue
         labels = vtio.read(ctx.run.path / entry["store"], array_path="labels", progress=False).data
-        model = _model(ctx, labels)
+        asm = built.get(name)
+        model = _model(ctx, labels, asm)
+        composite = isinstance(model, CompositeVoxels)
         # Under MPI the fine voxels are read slab-wise from the assembly store itself.
-        solver.submit(name, model, h * factor, store=ctx.run.path / entry["store"] if factor == 1 else None,
+        solver.submit(name, model, h * factor, store=ctx.run.path / entry["store"] if not composite else None,
                       progress=ctx.progress)
-        if factor > 1:
+        if composite:
             shapes[name] = {"coarse shape": list(model.shape), "laminate table rows": int(model.n_entries),
                             "mixed share": round(float(model.mixed_fraction), 4)}
+            if fibre_route:
+                shapes[name]["route"] = "fibres (vt.fibre_composite_assembly)"
         # Layer by layer: each layer's own stiffness (a periodic slab) and fibre orientation tensor;
         # one layer at a time keeps the memory at a layer's, not the stack's.
         n_layers = len(entry["layer angles (degrees)"])
         a11, a22 = [], []
+        windows = _layer_windows(labels.shape[axis], n_layers)
         for k, layer in enumerate(_layers(labels, axis, n_layers)):
-            solver.submit(f"{name}/layer{k}", _model(ctx, layer), h * factor)
+            solver.submit(f"{name}/layer{k}", _model(ctx, layer, asm, (axis, *windows[k])), h * factor)
             a = characterize(layer, h, periodic=True).orientation_tensor
             a11.append(float(a[0, 0]))
             a22.append(float(a[1, 1]))
@@ -115,7 +160,7 @@ def run(ctx: Context) -> Outcome:
         if s["thermal"]:
             rec["CTE (1/K)"] = [float(f"{a:.4e}") for a in hom.alpha]
             rec[f"free thermal strain for ΔT = {dT:g} K"] = [float(f"{a * dT:.4e}") for a in hom.alpha[:3]]
-        if factor > 1:
+        if name in shapes:
             rec["composite voxels"] = shapes[name]
         layer_C = [results[f"{name}/layer{k}"].C for k in range(p.pop("n_layers"))]
         p["E_x"] = [float(directional_modulus(Cl, (1, 0, 0))) for Cl in layer_C]
@@ -178,8 +223,9 @@ def run(ctx: Context) -> Outcome:
             out.figures.append(ctx.figure("thermal_phase_histograms", fig))
             report[name]["mean strain, stress-free shrinkage"] = [float(f"{v:.4e}") for v in shrink.mean_strain]
         out.outputs["phase_statistics"] = ctx.run.rel(ctx.run.write_json("phase_statistics", stats))
-        if factor > 1:
-            axes = np.atleast_1d(model.plot(fine, axis="y"))
+        if isinstance(model, CompositeVoxels):
+            # The fibre route's voxels hold 16³ quadrature points, not the fine labels: no side-by-side.
+            axes = np.atleast_1d(model.plot(None if fibre_route else fine, axis="y"))
             out.figures.append(ctx.figure("composite_voxels", axes[0].figure))
     out.summary = report
     return out
