@@ -67,6 +67,8 @@ def test_windows_cover_with_overlap() -> None:
     assert windows(32, 32) == [0]
     starts = windows(80, 32)
     assert starts[0] == 0 and starts[-1] == 80 - 32 and all(b - a <= 32 for a, b in zip(starts, starts[1:]))
+    assert starts == [0, 16, 32, 48]
+    assert windows(64, 32, 0.0) == [0, 32] and windows(80, 32, 0.0) == [0, 32, 48]  # disjoint tiles, last shifted
 
 
 def test_multiplane_sampler_reslices_consistently() -> None:
@@ -104,6 +106,13 @@ def test_tiny_model_end_to_end(tmp_path: object) -> None:
     assert np.array_equal(a, m2.sample((16, 16, 16), seed=5, **kw))
     big = m.sample((40, 24, 16), seed=1, harmonize=0, steps=2, progress=False)  # sliding windows
     assert big.shape == (40, 24, 16)
+    tiles = m.sample((40, 24, 16), seed=1, harmonize=0, steps=2, overlap=0.0, progress=False)
+    assert tiles.shape == (40, 24, 16) and not np.array_equal(tiles, big)
+    # Training images' phase fraction, kept through save/load; the matched decode hits it.
+    assert m.fractions is not None and m.fractions[1] == pytest.approx(vol.mean(), abs=0.05)
+    assert m2.fractions == m.fractions
+    matched = m.sample((16, 16, 16), seed=5, match_fraction=True, **kw)
+    assert matched.mean() == pytest.approx(m.fractions[1], abs=1 / 16 ** 3)
     sl = m.sample_slices("xz", 3, shape=(16, 24), steps=2, progress=False)
     assert sl.shape == (3, 16, 24)
     # Identical fits from the same seed (reproducible on a fixed device).
@@ -121,6 +130,9 @@ def test_three_phases_and_grey() -> None:
     g = _tiny().fit(_planes(grey), steps=1, seed=0, progress=False)
     out = g.sample((16, 16, 16), harmonize=0, steps=2, progress=False)
     assert out.dtype == np.float32 and out.min() >= 0 and out.max() <= 1
+    for three_or_grey in (m, g):
+        with pytest.raises(ValueError, match="match_fraction"):
+            three_or_grey.sample((16, 16, 16), harmonize=0, steps=2, match_fraction=True, progress=False)
 
 
 def test_clear_errors() -> None:
@@ -132,6 +144,10 @@ def test_clear_errors() -> None:
         _tiny(size=15)  # two U-Net levels need an even crop
     with pytest.raises(ValueError, match="prediction"):
         _tiny(prediction="score")
+    rng = np.random.default_rng(0)
+    m = _tiny().fit(_planes(rng.integers(0, 2, (16, 16, 16)).astype(np.uint8)), steps=1, seed=0, progress=False)
+    with pytest.raises(ValueError, match="overlap"):
+        m.sample((16, 16, 16), overlap=1.0, progress=False)
 
 
 def test_evaluate_recognises_the_truth_and_a_shuffled_stack() -> None:

@@ -36,27 +36,29 @@ def timesteps(total: int, steps: int) -> list[int]:
     return sorted({int(round(v)) for v in np.linspace(total, 1, steps)}, reverse=True)
 
 
-def windows(length: int, size: int) -> list[int]:
-    """Start offsets of windows of ``size`` covering ``length`` with about ``WINDOW_OVERLAP`` overlap."""
+def windows(length: int, size: int, overlap: float = WINDOW_OVERLAP) -> list[int]:
+    """Start offsets of windows of ``size`` covering ``length``, neighbours sharing about ``overlap``
+    of a window (0 = disjoint tiles, the last one shifted back to end at ``length``)."""
     if length <= size:
         return [0]
-    stride = max(1, int(size * (1 - WINDOW_OVERLAP)))
+    stride = max(1, int(size * (1 - overlap)))
     starts = list(range(0, length - size + 1, stride))
     if starts[-1] != length - size:
         starts.append(length - size)
     return starts
 
 
-def windowed(fn: Callable[[Any], Any], x: Any, size: int) -> Any:
-    """Apply ``fn`` to (N, C, H, W) through ``size``² windows, averaging overlaps (identity when H, W <= size)."""
+def windowed(fn: Callable[[Any], Any], x: Any, size: int, overlap: float = WINDOW_OVERLAP) -> Any:
+    """Apply ``fn`` to (N, C, H, W) through ``size``² windows sharing ``overlap`` of a window with
+    their neighbours, averaging overlaps (identity when H, W <= size)."""
     torch = _torch()
     n, c, h, w = x.shape
     if h <= size and w <= size:
         return fn(x)
     out = torch.zeros_like(x)
     count = torch.zeros((1, 1, h, w), dtype=x.dtype, device=x.device)
-    for i in windows(h, size):
-        for j in windows(w, size):
+    for i in windows(h, size, overlap):
+        for j in windows(w, size, overlap):
             hi, wj = min(size, h), min(size, w)
             out[:, :, i:i + hi, j:j + wj] += fn(x[:, :, i:i + hi, j:j + wj])
             count[:, :, i:i + hi, j:j + wj] += 1
