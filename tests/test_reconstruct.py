@@ -10,7 +10,7 @@ import pytest
 import voxtwin as vt
 from voxtwin.reconstruct import Encoding, PlaneDiffusion, alpha_bar, evaluate
 from voxtwin.reconstruct.data import random_crops
-from voxtwin.reconstruct.sampler import windows
+from voxtwin.reconstruct.sampler import taper, windowed, windows
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.ai
@@ -69,6 +69,30 @@ def test_windows_cover_with_overlap() -> None:
     assert starts[0] == 0 and starts[-1] == 80 - 32 and all(b - a <= 32 for a, b in zip(starts, starts[1:]))
     assert starts == [0, 16, 32, 48]
     assert windows(64, 32, 0.0) == [0, 32] and windows(80, 32, 0.0) == [0, 32, 48]  # disjoint tiles, last shifted
+
+
+def test_window_blends_are_partitions_of_unity() -> None:
+    """Blending windows of the identity gives the input back; Hann tapers at half overlap sum to one
+    inside, and a window whose prediction is off by a constant leaves a step with "mean" but a
+    smooth ramp with "hann"."""
+    x = torch.randn((2, 1, 40, 24), generator=torch.Generator().manual_seed(0))
+    for blend in ("hann", "mean"):
+        assert torch.allclose(windowed(lambda v: v, x, 16, blend=blend), x, atol=FLOAT32_TOL)
+    tp = taper(16, 16, "hann")
+    np.testing.assert_allclose(tp[:8] + tp[8:], 1.0, atol=1e-12)
+    ones = torch.ones((1, 1, 48, 16))
+
+    def biased(v: object) -> object:  # windows start at rows 0, 8, ..., 32; window k adds k
+        biased.k = getattr(biased, "k", -1) + 1  # type: ignore[attr-defined]
+        return v + biased.k  # type: ignore[attr-defined,operator]
+
+    steps = {}
+    for blend in ("mean", "hann"):
+        biased.k = -1  # type: ignore[attr-defined]
+        prof = windowed(biased, ones, 16, blend=blend)[0, 0, :, 0].numpy()
+        steps[blend] = float(np.abs(np.diff(prof)).max())
+    assert steps["mean"] >= 1 - FLOAT32_TOL  # (k + k+1)/2 -> (k+1 + k+2)/2 at every window start
+    assert steps["hann"] < 0.25  # a ramp of sin² weights: largest step π/16 · 1
 
 
 def test_multiplane_sampler_reslices_consistently() -> None:
@@ -148,6 +172,8 @@ def test_clear_errors() -> None:
     m = _tiny().fit(_planes(rng.integers(0, 2, (16, 16, 16)).astype(np.uint8)), steps=1, seed=0, progress=False)
     with pytest.raises(ValueError, match="overlap"):
         m.sample((16, 16, 16), overlap=1.0, progress=False)
+    with pytest.raises(ValueError, match="blend"):
+        m.sample((16, 16, 16), blend="max", progress=False)
 
 
 def test_evaluate_recognises_the_truth_and_a_shuffled_stack() -> None:

@@ -23,7 +23,7 @@ import numpy as np
 from .. import _validate
 from .._progress import progress_bar
 from .data import PLANES, Encoding, infer_encoding, plane_stacks, random_crops
-from .sampler import WINDOW_OVERLAP, multiplane_sample, slice_sample, timesteps, windowed
+from .sampler import BLENDS, WINDOW_OVERLAP, multiplane_sample, slice_sample, timesteps, windowed
 from .schedule import SCHEDULES, alpha_bar
 from .unet import NULL_CONDITION, build_unet
 
@@ -198,7 +198,8 @@ class PlaneDiffusion:
         return self
 
     # ---------------------------------------------------------------- sampling
-    def _predictor(self, guidance: float, conditional: bool, overlap: float = WINDOW_OVERLAP) -> Any:
+    def _predictor(self, guidance: float, conditional: bool, overlap: float = WINDOW_OVERLAP,
+                   blend: str = "hann") -> Any:
         torch = _torch()
         c = self.config
         assert c is not None
@@ -216,7 +217,7 @@ class PlaneDiffusion:
                 return out
 
             with torch.no_grad():
-                out = windowed(run, x, c.size, overlap)
+                out = windowed(run, x, c.size, overlap, blend)
                 a = float(self._alpha_bar[t])
                 if c.prediction == "eps":
                     x0 = (x - (1 - a) ** 0.5 * out) / a ** 0.5
@@ -239,7 +240,8 @@ class PlaneDiffusion:
     def sample(self, shape: Sequence[int], harmonize: int = 4, gamma: float = 0.5, steps: int | None = None,
                seed: int = 0, device: str = "cpu", *, sampler: str = "ddpm", eta: float | None = None,
                guidance: float = 1.0, conditional: bool = True, order: Sequence[str] = PLANES,
-               overlap: float = WINDOW_OVERLAP, match_fraction: bool = False, progress: bool = True) -> np.ndarray:
+               overlap: float = WINDOW_OVERLAP, blend: str = "hann", match_fraction: bool = False,
+               progress: bool = True) -> np.ndarray:
         """A 3D volume ``shape`` = (X, Y, Z) by multi-plane reverse diffusion.
 
         ``harmonize`` (n_h) and ``gamma`` (γ): harmonized sampling, eq. 17 (0 = vanilla multi-plane
@@ -248,7 +250,8 @@ class PlaneDiffusion:
         eq. 9 (1 = purely conditional); ``conditional=False`` ignores the plane condition (a
         control); ``order``: the cycle of planes; ``overlap``: fraction of a window shared with its
         neighbour when slices exceed the training crop (0 = disjoint tiles, a control that shows
-        seams); ``match_fraction``: two-phase labels only, threshold the final x̂_0 at the quantile
+        seams); ``blend``: "hann" (tapered weights, default) or "mean" (plain average of the
+        overlapping windows' predictions, which leaves seams); ``match_fraction``: two-phase labels only, threshold the final x̂_0 at the quantile
         that gives the training images' phase fraction (:attr:`fractions`) instead of at 0.
         Returns uint8 labels (or grey float32). Each step costs (harmonize + 1) model calls on
         X·Y·Z / size² windows of slices.
@@ -260,6 +263,7 @@ class PlaneDiffusion:
         nh = _validate.integer("harmonize", harmonize, minimum=0)
         g = _validate.fraction("gamma", gamma, open_low=False, open_high=False)
         ov = _validate.fraction("overlap", overlap, open_low=False, open_high=True)
+        bl = _validate.choice("blend", blend, BLENDS)
         if match_fraction and (self.encoding is None or self.encoding.channels != 1 or self.fractions is None):
             raise ValueError("`match_fraction=True` needs a model fitted on two-phase label images")
         for p in order:
@@ -272,7 +276,7 @@ class PlaneDiffusion:
         x = torch.randn((self.encoding.channels, *s3), generator=gen, device=dev)
         bar = progress_bar(len(ts), desc="reconstruct sample", enabled=progress, unit="step")
         try:
-            x = multiplane_sample(self._predictor(guidance, conditional, ov), x, self._alpha_bar, ts, tuple(order), nh,
+            x = multiplane_sample(self._predictor(guidance, conditional, ov, bl), x, self._alpha_bar, ts, tuple(order), nh,
                                   g, e, gen, bar)
         finally:
             bar.close()
