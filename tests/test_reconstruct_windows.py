@@ -25,7 +25,7 @@ import pytest
 import voxtwin as vt
 from voxtwin.metrics import profile_error
 from voxtwin.reconstruct import PlaneDiffusion
-from voxtwin.reconstruct.evaluate import axis_profiles
+from voxtwin.reconstruct.evaluate import axis_profiles, seam_ratio
 from voxtwin.reconstruct.sampler import windows
 
 torch = pytest.importorskip("torch")
@@ -48,28 +48,14 @@ def _s2_errors(ref: dict[str, np.ndarray], vols: list[np.ndarray]) -> dict[str, 
     return {a: profile_error(ref[a], prof[a]) for a in "xyz"}
 
 
-def _disagreement(v: np.ndarray, axis: int) -> np.ndarray:
-    """D[i] = fraction of voxels that differ between slice i and i + 1 along ``axis``."""
-    w = np.moveaxis(v, axis, 0)
-    return (w[1:] != w[:-1]).reshape(w.shape[0] - 1, -1).mean(1)
-
-
-def seam_ratio(v: np.ndarray, borders: list[int]) -> float:
-    """Largest over the axes of mean D at the faces ``borders`` (i | i + 1) / mean D elsewhere."""
-    out = 0.0
-    for axis in range(3):
-        d = _disagreement(v, axis)
-        inside = np.delete(d, borders)
-        out = max(out, float(d[borders].mean() / inside.mean()))
-    return out
-
-
 def test_seam_ratio_sees_a_seam() -> None:
     model = vt.stochastic.ExcursionModel("gaussian", PHI, LENGTHS)
     one, two = (model.sample((BIG,) * 3, 1.0, seed=s) for s in (1, 2))
     assert seam_ratio(one, [CROP - 1]) <= MAX_SEAM_RATIO  # a continuous structure: no seam
     glued = np.concatenate([one[:CROP], two[CROP:]], axis=0)  # two independent halves along x
     assert seam_ratio(glued, [CROP - 1]) >= MIN_CONTROL_SEAM_RATIO
+    with pytest.raises(ValueError, match="borders"):
+        seam_ratio(one, [BIG - 1])
 
 
 def test_windows_past_the_training_size_keep_quality_without_seams() -> None:
@@ -100,7 +86,8 @@ def test_windows_past_the_training_size_keep_quality_without_seams() -> None:
              "naive": seam_ratio(naive, tile_borders), "mean blend": seam_ratio(mean, borders),
              "truth": seam_ratio(truth[:BIG, :BIG, :BIG], borders)}
     report = (f"phi truth {truth.mean():.3f} small {np.mean([v.mean() for v in small]):.3f} big {big.mean():.3f}; "
-              f"S2 errors small {e_small} big {e_big} truth floor {floor} naive {e_naive} disjoint {_s2_errors(ref, [disjoint])}; "
+              f"S2 errors small {e_small} big {e_big} truth floor {floor} naive {e_naive} "
+              f"disjoint {_s2_errors(ref, [disjoint])}; "
               f"seam ratios {seams} (borders {borders})")
     print(report)
     for a in "xyz":

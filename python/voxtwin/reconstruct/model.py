@@ -251,8 +251,10 @@ class PlaneDiffusion:
         control); ``order``: the cycle of planes; ``overlap``: fraction of a window shared with its
         neighbour when slices exceed the training crop (0 = disjoint tiles, a control that shows
         seams); ``blend``: "hann" (tapered weights, default) or "mean" (plain average of the
-        overlapping windows' predictions, which leaves seams); ``match_fraction``: two-phase labels only, threshold the final x̂_0 at the quantile
-        that gives the training images' phase fraction (:attr:`fractions`) instead of at 0.
+        overlapping windows' predictions, which leaves seams); ``match_fraction``: two-phase labels
+        only, decode the final x̂_0 by rank to the training images' phase fraction
+        (:attr:`fractions`) instead of thresholding at 0 (pins φ but worsened the lineal path
+        2-4x on the issue-17 benchmark, see :meth:`decode_matched`).
         Returns uint8 labels (or grey float32). Each step costs (harmonize + 1) model calls on
         X·Y·Z / size² windows of slices.
         """
@@ -276,8 +278,8 @@ class PlaneDiffusion:
         x = torch.randn((self.encoding.channels, *s3), generator=gen, device=dev)
         bar = progress_bar(len(ts), desc="reconstruct sample", enabled=progress, unit="step")
         try:
-            x = multiplane_sample(self._predictor(guidance, conditional, ov, bl), x, self._alpha_bar, ts, tuple(order), nh,
-                                  g, e, gen, bar)
+            x = multiplane_sample(self._predictor(guidance, conditional, ov, bl), x, self._alpha_bar, ts,
+                                  tuple(order), nh, g, e, gen, bar)
         finally:
             bar.close()
         if match_fraction:
@@ -287,7 +289,8 @@ class PlaneDiffusion:
     def decode_matched(self, x: np.ndarray) -> np.ndarray:
         """Two-phase channels ``(1, *spatial)`` -> labels with the training images' phase fraction:
         the ``fractions[1]`` share of voxels with the largest x̂_0 get the second label (ranks, not a
-        threshold at 0; ties broken by position)."""
+        threshold at 0; ties broken by position). The final x̂_0 is bimodal (near ±1), so the cut
+        falls among voxels near +1 and scatters isolated matrix voxels through the fibres."""
         assert self.encoding is not None and self.encoding.labels is not None and self.fractions is not None
         v = np.asarray(x[0]).ravel()
         k = int(round(self.fractions[1] * v.size))
