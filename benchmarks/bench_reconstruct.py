@@ -11,7 +11,8 @@ Training images are ``--slices`` slices per plane of it; quality is |Δφ| and t
 errors of generated volumes against the truth (relative L2, and the largest absolute S2
 difference), with the stacked-xy-slices control. ``--wide k`` also samples one (k·crop)³
 volume through sliding windows with Hann blending, the plain average and disjoint windows, and
-records its errors and seam ratio (``voxtwin.reconstruct.evaluate.seam_ratio``, window borders). ``--materials`` homogenizes ``--volumes``
+records its errors and seam ratio (``voxtwin.reconstruct.evaluate.seam_ratio``, window borders).
+``--materials`` homogenizes ``--volumes``
 generated volumes and as many truth subvolumes with the seed's Table A1 laws as read here:
 T300-like fibre (E1 230, E2 15, G12 24 GPa, ν12 0.2, ν23 0.25; a transversely isotropic law fixes
 G23 = E2 / (2 (1 + ν23)) = 6.0 GPa, not the printed 5.03) with the printed CTE
