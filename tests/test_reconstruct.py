@@ -10,7 +10,7 @@ import pytest
 import voxtwin as vt
 from voxtwin.reconstruct import Encoding, PlaneDiffusion, alpha_bar, evaluate
 from voxtwin.reconstruct.data import random_crops
-from voxtwin.reconstruct.sampler import windows
+from voxtwin.reconstruct.sampler import taper, windowed, windows
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.ai
@@ -67,6 +67,32 @@ def test_windows_cover_with_overlap() -> None:
     assert windows(32, 32) == [0]
     starts = windows(80, 32)
     assert starts[0] == 0 and starts[-1] == 80 - 32 and all(b - a <= 32 for a, b in zip(starts, starts[1:]))
+    assert starts == [0, 16, 32, 48]
+    assert windows(64, 32, 0.0) == [0, 32] and windows(80, 32, 0.0) == [0, 32, 48]  # disjoint tiles, last shifted
+
+
+def test_window_blends_are_partitions_of_unity() -> None:
+    """Blending windows of the identity gives the input back; Hann tapers at half overlap sum to one
+    inside, and a window whose prediction is off by a constant leaves a step with "mean" but a
+    smooth ramp with "hann"."""
+    x = torch.randn((2, 1, 40, 24), generator=torch.Generator().manual_seed(0))
+    for blend in ("hann", "mean"):
+        assert torch.allclose(windowed(lambda v: v, x, 16, blend=blend), x, atol=FLOAT32_TOL)
+    tp = taper(16, 16, "hann")
+    np.testing.assert_allclose(tp[:8] + tp[8:], 1.0, atol=1e-12)
+    ones = torch.ones((1, 1, 48, 16))
+
+    def biased(v: object) -> object:  # windows start at rows 0, 8, ..., 32; window k adds k
+        biased.k = getattr(biased, "k", -1) + 1  # type: ignore[attr-defined]
+        return v + biased.k  # type: ignore[attr-defined,operator]
+
+    steps = {}
+    for blend in ("mean", "hann"):
+        biased.k = -1  # type: ignore[attr-defined]
+        prof = windowed(biased, ones, 16, blend=blend)[0, 0, :, 0].numpy()
+        steps[blend] = float(np.abs(np.diff(prof)).max())
+    assert steps["mean"] >= 1 - FLOAT32_TOL  # (k + k+1)/2 -> (k+1 + k+2)/2 at every window start
+    assert steps["hann"] < 0.25  # a ramp of sin² weights: largest step π/16 · 1
 
 
 def test_multiplane_sampler_reslices_consistently() -> None:
@@ -104,6 +130,13 @@ def test_tiny_model_end_to_end(tmp_path: object) -> None:
     assert np.array_equal(a, m2.sample((16, 16, 16), seed=5, **kw))
     big = m.sample((40, 24, 16), seed=1, harmonize=0, steps=2, progress=False)  # sliding windows
     assert big.shape == (40, 24, 16)
+    tiles = m.sample((40, 24, 16), seed=1, harmonize=0, steps=2, overlap=0.0, progress=False)
+    assert tiles.shape == (40, 24, 16) and not np.array_equal(tiles, big)
+    # Training images' phase fraction, kept through save/load; the matched decode hits it.
+    assert m.fractions is not None and m.fractions[1] == pytest.approx(vol.mean(), abs=0.05)
+    assert m2.fractions == m.fractions
+    matched = m.sample((16, 16, 16), seed=5, match_fraction=True, **kw)
+    assert matched.mean() == pytest.approx(m.fractions[1], abs=1 / 16 ** 3)
     sl = m.sample_slices("xz", 3, shape=(16, 24), steps=2, progress=False)
     assert sl.shape == (3, 16, 24)
     # Identical fits from the same seed (reproducible on a fixed device).
@@ -121,6 +154,9 @@ def test_three_phases_and_grey() -> None:
     g = _tiny().fit(_planes(grey), steps=1, seed=0, progress=False)
     out = g.sample((16, 16, 16), harmonize=0, steps=2, progress=False)
     assert out.dtype == np.float32 and out.min() >= 0 and out.max() <= 1
+    for three_or_grey in (m, g):
+        with pytest.raises(ValueError, match="match_fraction"):
+            three_or_grey.sample((16, 16, 16), harmonize=0, steps=2, match_fraction=True, progress=False)
 
 
 def test_clear_errors() -> None:
@@ -132,6 +168,12 @@ def test_clear_errors() -> None:
         _tiny(size=15)  # two U-Net levels need an even crop
     with pytest.raises(ValueError, match="prediction"):
         _tiny(prediction="score")
+    rng = np.random.default_rng(0)
+    m = _tiny().fit(_planes(rng.integers(0, 2, (16, 16, 16)).astype(np.uint8)), steps=1, seed=0, progress=False)
+    with pytest.raises(ValueError, match="overlap"):
+        m.sample((16, 16, 16), overlap=1.0, progress=False)
+    with pytest.raises(ValueError, match="blend"):
+        m.sample((16, 16, 16), blend="max", progress=False)
 
 
 def test_evaluate_recognises_the_truth_and_a_shuffled_stack() -> None:

@@ -10,6 +10,9 @@ volumes. Checks against the truth's per-axis S2:
   xy-slice samples (no coupling between slices),
 - and a second control samples the volume with the plane condition ignored: it must lose the
   anisotropy that the conditioned sampler keeps.
+The pass holds for these seeds only: with training seed 0, |Δφ| ≤ 0.03 held on 3 of 5 sampling
+triples (the truth's own φ spread over 3 x 32³ subvolumes is sd 0.020), and training seed 1 gives
+φ 0.54-0.60 (the 2D model is over-full); see benchmarks/RESULTS.md, "Issue 17, 2026-12-03".
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from .._plot import pyplot
 from ..metrics import lineal_path, profile_error, two_point
 from .data import PLANES
 
-__all__ = ["Evaluation", "evaluate", "axis_profiles"]
+__all__ = ["Evaluation", "evaluate", "axis_profiles", "seam_ratio"]
 
 AXES = ("x", "y", "z")
 # Which axes of a plane image ([first, second]) are which volume axes.
@@ -174,3 +174,25 @@ def evaluate(volumes: np.ndarray | Sequence[np.ndarray], reference: np.ndarray |
                 subs.append(ref[o[0]:o[0] + shp[0], o[1]:o[1] + shp[1], o[2]:o[2] + shp[2]])
             ev["reference_stiffness"], ev["reference_cte"] = props(subs)
     return Evaluation(**ev)
+
+
+def seam_ratio(volume: np.ndarray, borders: Sequence[int]) -> float:
+    """How much more often neighbouring slices differ at ``borders`` than elsewhere (1 = no seam).
+
+    Along each axis, D[i] is the fraction of voxels whose labels differ between slices i and i + 1;
+    ``borders`` are the faces i (between i and i + 1) where windows or tiles meet. Returns the
+    largest over the three axes of mean D at the borders / mean D at the other faces.
+    """
+    v = np.asarray(volume)
+    if v.ndim != 3:
+        raise ValueError(f"`volume` must be 3D, got shape {v.shape}")
+    b = [int(i) for i in borders]
+    if not b or min(b) < 0 or max(b) > min(v.shape) - 2:
+        raise ValueError(f"`borders` must be faces 0..{min(v.shape) - 2}, got {list(borders)}")
+    out = 0.0
+    for axis in range(3):
+        w = np.moveaxis(v, axis, 0)
+        d = (w[1:] != w[:-1]).reshape(w.shape[0] - 1, -1).mean(1)
+        inside = np.delete(d, b)
+        out = max(out, float(d[b].mean() / max(inside.mean(), 1e-12)))
+    return out

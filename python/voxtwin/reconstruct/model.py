@@ -23,7 +23,7 @@ import numpy as np
 from .. import _validate
 from .._progress import progress_bar
 from .data import PLANES, Encoding, infer_encoding, plane_stacks, random_crops
-from .sampler import multiplane_sample, slice_sample, timesteps, windowed
+from .sampler import BLENDS, WINDOW_OVERLAP, multiplane_sample, slice_sample, timesteps, windowed
 from .schedule import SCHEDULES, alpha_bar
 from .unet import NULL_CONDITION, build_unet
 
@@ -99,6 +99,7 @@ class PlaneDiffusion:
         self.encoding = None
         self.steps_trained = 0
         self.losses = []
+        self.fractions: tuple[float, ...] | None = None  # phase fractions of the training images
         self._net = None
         self._ema = None
         self._alpha_bar = alpha_bar(self.config.schedule, self.config.timesteps, self.config.beta_start,
@@ -152,6 +153,9 @@ class PlaneDiffusion:
         if self.encoding is None:
             self.encoding = infer_encoding(stacks, self.phases)
         enc = {p: self.encoding.encode(stacks[p]) for p in PLANES}  # (n, C, H, W) float32
+        if self.encoding.labels is not None and self.fractions is None:  # planes weighted equally, like the crops
+            self.fractions = tuple(float(np.mean([np.mean(stacks[p] == v) for p in PLANES]))
+                                   for v in self.encoding.labels)
         rng = np.random.default_rng(sd)
         torch.manual_seed(sd)
         if self._net is None:
@@ -194,7 +198,8 @@ class PlaneDiffusion:
         return self
 
     # ---------------------------------------------------------------- sampling
-    def _predictor(self, guidance: float, conditional: bool) -> Any:
+    def _predictor(self, guidance: float, conditional: bool, overlap: float = WINDOW_OVERLAP,
+                   blend: str = "hann") -> Any:
         torch = _torch()
         c = self.config
         assert c is not None
@@ -212,7 +217,7 @@ class PlaneDiffusion:
                 return out
 
             with torch.no_grad():
-                out = windowed(run, x, c.size)
+                out = windowed(run, x, c.size, overlap, blend)
                 a = float(self._alpha_bar[t])
                 if c.prediction == "eps":
                     x0 = (x - (1 - a) ** 0.5 * out) / a ** 0.5
@@ -235,6 +240,7 @@ class PlaneDiffusion:
     def sample(self, shape: Sequence[int], harmonize: int = 4, gamma: float = 0.5, steps: int | None = None,
                seed: int = 0, device: str = "cpu", *, sampler: str = "ddpm", eta: float | None = None,
                guidance: float = 1.0, conditional: bool = True, order: Sequence[str] = PLANES,
+               overlap: float = WINDOW_OVERLAP, blend: str = "hann", match_fraction: bool = False,
                progress: bool = True) -> np.ndarray:
         """A 3D volume ``shape`` = (X, Y, Z) by multi-plane reverse diffusion.
 
@@ -242,8 +248,15 @@ class PlaneDiffusion:
         denoising); ``steps``: reverse steps (default T; fewer = strided schedule); ``sampler``:
         "ddpm" (ancestral, η = 1) or "ddim" (η = 0 unless ``eta`` is given); ``guidance``: ω of
         eq. 9 (1 = purely conditional); ``conditional=False`` ignores the plane condition (a
-        control); ``order``: the cycle of planes. Returns uint8 labels (or grey float32). Each
-        step costs (harmonize + 1) model calls on X·Y·Z / size² windows of slices.
+        control); ``order``: the cycle of planes; ``overlap``: fraction of a window shared with its
+        neighbour when slices exceed the training crop (0 = disjoint tiles, a control that shows
+        seams); ``blend``: "hann" (tapered weights, default) or "mean" (plain average of the
+        overlapping windows' predictions, which leaves seams); ``match_fraction``: two-phase labels
+        only, decode the final x̂_0 by rank to the training images' phase fraction
+        (:attr:`fractions`) instead of thresholding at 0 (pins φ but worsened the lineal path
+        2-4x on the issue-17 benchmark, see :meth:`decode_matched`).
+        Returns uint8 labels (or grey float32). Each step costs (harmonize + 1) model calls on
+        X·Y·Z / size² windows of slices.
         """
         torch = _torch()
         s3 = _validate.shape3("shape", tuple(shape))
@@ -251,6 +264,10 @@ class PlaneDiffusion:
             raise ValueError(f"`shape` must be at least the training size {self.size} on each axis, got {s3}")
         nh = _validate.integer("harmonize", harmonize, minimum=0)
         g = _validate.fraction("gamma", gamma, open_low=False, open_high=False)
+        ov = _validate.fraction("overlap", overlap, open_low=False, open_high=True)
+        bl = _validate.choice("blend", blend, BLENDS)
+        if match_fraction and (self.encoding is None or self.encoding.channels != 1 or self.fractions is None):
+            raise ValueError("`match_fraction=True` needs a model fitted on two-phase label images")
         for p in order:
             _validate.choice("order", p, PLANES)
         ts, e = self._schedule(steps, sampler, eta)
@@ -261,11 +278,26 @@ class PlaneDiffusion:
         x = torch.randn((self.encoding.channels, *s3), generator=gen, device=dev)
         bar = progress_bar(len(ts), desc="reconstruct sample", enabled=progress, unit="step")
         try:
-            x = multiplane_sample(self._predictor(guidance, conditional), x, self._alpha_bar, ts, tuple(order), nh, g,
-                                  e, gen, bar)
+            x = multiplane_sample(self._predictor(guidance, conditional, ov, bl), x, self._alpha_bar, ts,
+                                  tuple(order), nh, g, e, gen, bar)
         finally:
             bar.close()
+        if match_fraction:
+            return self.decode_matched(x.cpu().numpy())
         return self.encoding.decode(x.cpu().numpy())
+
+    def decode_matched(self, x: np.ndarray) -> np.ndarray:
+        """Two-phase channels ``(1, *spatial)`` -> labels with the training images' phase fraction:
+        the ``fractions[1]`` share of voxels with the largest x̂_0 get the second label (ranks, not a
+        threshold at 0; ties broken by position). The final x̂_0 is bimodal (near ±1), so the cut
+        falls among voxels near +1 and scatters isolated matrix voxels through the fibres."""
+        assert self.encoding is not None and self.encoding.labels is not None and self.fractions is not None
+        v = np.asarray(x[0]).ravel()
+        k = int(round(self.fractions[1] * v.size))
+        lab = np.asarray(self.encoding.labels, np.uint8)
+        out = np.full(v.size, lab[0], np.uint8)
+        out[np.argsort(-v, kind="stable")[:k]] = lab[1]
+        return out.reshape(np.asarray(x[0]).shape)
 
     def sample_slices(self, plane: str, count: int, shape: Sequence[int] | None = None, steps: int | None = None,
                       seed: int = 0, device: str = "cpu", *, sampler: str = "ddpm", eta: float | None = None,
@@ -296,7 +328,7 @@ class PlaneDiffusion:
             raise RuntimeError("nothing to save: PlaneDiffusion has not been fitted")
         out = Path(path)
         torch.save({"config": asdict(self.config), "encoding": asdict(self.encoding), "phases": self.phases,
-                    "steps_trained": self.steps_trained, "losses": self.losses,
+                    "steps_trained": self.steps_trained, "losses": self.losses, "fractions": self.fractions,
                     "net": self._net.state_dict(), "ema": None if self._ema is None else self._ema.state_dict()}, out)
         return out
 
@@ -317,6 +349,8 @@ class PlaneDiffusion:
             m._ema.load_state_dict(d["ema"])
         m.steps_trained = d["steps_trained"]
         m.losses = list(d["losses"])
+        f = d.get("fractions")
+        m.fractions = None if f is None else tuple(f)
         return m
 
     def with_config(self, **changes: Any) -> PlaneDiffusion:
