@@ -116,14 +116,29 @@ def fibre_composite_voxels(
         raise TypeError(f"`fibres` must be a voxtwin FibreTable, got {type(fibres).__name__}")
     grid = check.shape3("shape", shape)
     h = check.voxel_size(voxel_size)
-    p = check.integer("points", points, minimum=1)
-    if p > MAX_POINTS:
-        raise ValueError(f"`points` must be in [1, {MAX_POINTS}], got points={points!r}")
     corner = np.array([check.real(f"origin[{i}]", v, "µm") for i, v in enumerate(origin)], dtype=np.float64)
     if corner.shape != (3,):
         raise ValueError(f"`origin` must hold 3 coordinates in µm, got origin={origin!r}")
     if not isinstance(periodic, bool):
         raise TypeError(f"`periodic` must be a bool, got periodic={periodic!r}")
+    p, m_label, f_label, resolution, mats, law = check_cell_options(
+        points, matrix_label, fibre_label, normal_resolution, materials, law)
+    aspect = equal_volume_aspect(fibres) if aspect is None else check_aspect(aspect)
+
+    backend = cuda_module() if resolve_device(device) == "cuda" else _core
+    cells = backend.fibre_composite_cells(
+        np.ascontiguousarray(fibres.centre - corner), fibres.direction, fibres.length, fibres.diameter,
+        fibres.fibre_shape, grid, h, periodic, p, m_label, f_label, law != "laminate")
+    return _from_cells(cells, p, tuple(s * p for s in grid), mats, resolution, periodic, law, aspect, f_label)
+
+
+def check_cell_options(points: object, matrix_label: object, fibre_label: object, normal_resolution: object,
+                       materials: object, law: object) -> tuple[int, int, int, int, dict[int, Material], str]:
+    """The fibre route's cell options checked (shared by tables and assemblies): ``(points, matrix
+    label, fibre label, normal resolution, {label: Material} of the two labels, law)``."""
+    p = check.integer("points", points, minimum=1)
+    if p > MAX_POINTS:
+        raise ValueError(f"`points` must be in [1, {MAX_POINTS}], got points={points!r}")
     m_label = check.integer("matrix_label", matrix_label, minimum=0)
     f_label = check.integer("fibre_label", fibre_label, minimum=0)
     if m_label > 255 or f_label > 255 or m_label == f_label:
@@ -136,20 +151,15 @@ def fibre_composite_voxels(
     missing = sorted({m_label, f_label} - set(mats))
     if missing:
         raise ValueError(f"`materials` must give the laws of labels {missing} (keys {sorted(mats)})")
-    mats = {m_label: mats[m_label], f_label: mats[f_label]}
-    law = check.choice("law", law, LAWS)
-    if aspect is None:
-        aspect = equal_volume_aspect(fibres)
-    else:
-        aspect = check.real("aspect", aspect)
-        if not aspect > 1.0:
-            raise ValueError(f"`aspect` must be > 1 (a prolate spheroid), got aspect={aspect!r}")
+    return p, m_label, f_label, resolution, {m_label: mats[m_label], f_label: mats[f_label]}, check.choice("law", law, LAWS)
 
-    backend = cuda_module() if resolve_device(device) == "cuda" else _core
-    cells = backend.fibre_composite_cells(
-        np.ascontiguousarray(fibres.centre - corner), fibres.direction, fibres.length, fibres.diameter,
-        fibres.fibre_shape, grid, h, periodic, p, m_label, f_label, law != "laminate")
-    return _from_cells(cells, p, tuple(s * p for s in grid), mats, resolution, periodic, law, aspect, f_label)
+
+def check_aspect(aspect: object) -> float:
+    """A spheroid aspect ratio given by the caller: a real number > 1."""
+    value = check.real("aspect", aspect)
+    if not value > 1.0:
+        raise ValueError(f"`aspect` must be > 1 (a prolate spheroid), got aspect={aspect!r}")
+    return value
 
 
 def equal_volume_aspects(fibres: FibreTable) -> np.ndarray:

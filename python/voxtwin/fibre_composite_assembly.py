@@ -35,13 +35,12 @@ import numpy as np
 from . import _core
 from . import _validate as check
 from ._backend import Device, cuda_module, resolve_device
-from ._material_table import check_materials
 from ._progress import progress as progress_iter
 from .assemble import Assembly
 from .assemble.fibres import FibreCache, assembly_fibres, block_fibres, region_box
 from .composite import CompositeVoxels, _from_cells
-from .composite_laws import LAWS
-from .fibre_composite import DEFAULT_LAW, MAX_POINTS, equal_volume_aspects, merge_composite_chunks
+from .fibre_composite import (DEFAULT_LAW, MAX_POINTS, check_aspect, check_cell_options, equal_volume_aspects,
+                              merge_composite_chunks)
 from .fibre_table import FibreTable
 from .materials import Material
 
@@ -241,23 +240,8 @@ def fibre_composite_assembly_chunks(
         raise TypeError(f"`assembly` must be a voxtwin Assembly, got {type(assembly).__name__}")
     h = check.voxel_size(voxel_size)
     c = check.integer("chunk", chunk, minimum=1)
-    p = check.integer("points", points, minimum=1)
-    if p > MAX_POINTS:
-        raise ValueError(f"`points` must be in [1, {MAX_POINTS}], got points={points!r}")
-    m_label = check.integer("matrix_label", matrix_label, minimum=0)
-    f_label = check.integer("fibre_label", fibre_label, minimum=0)
-    if m_label > 255 or f_label > 255 or m_label == f_label:
-        raise ValueError(f"`matrix_label` and `fibre_label` must be different labels in [0, 255], got "
-                         f"matrix_label={matrix_label!r}, fibre_label={fibre_label!r}")
-    resolution = check.integer("normal_resolution", normal_resolution, minimum=1)
-    if resolution > 64:
-        raise ValueError(f"`normal_resolution` must be in [1, 64], got normal_resolution={normal_resolution!r}")
-    mats = check_materials(dict(materials) if isinstance(materials, Mapping) else materials)
-    missing = sorted({m_label, f_label} - set(mats))
-    if missing:
-        raise ValueError(f"`materials` must give the laws of labels {missing} (keys {sorted(mats)})")
-    mats = {m_label: mats[m_label], f_label: mats[f_label]}
-    law = check.choice("law", law, LAWS)
+    p, m_label, f_label, resolution, mats, law = check_cell_options(
+        points, matrix_label, fibre_label, normal_resolution, materials, law)
     lo, hi = region_box(region, assembly.size_um)
     size = np.asarray(assembly.size_um, dtype=np.float64)
     if np.any(lo < -_TOL * size) or np.any(hi > size * (1 + _TOL)):
@@ -267,12 +251,7 @@ def fibre_composite_assembly_chunks(
     if 0 in grid:
         raise ValueError(f"`region` of {tuple(float(v) for v in hi - lo)} µm holds no coarse voxel of "
                          f"voxel_size={h:g} µm")
-    if aspect is None:
-        aspect = _aspect(assembly, lo, hi)
-    else:
-        aspect = check.real("aspect", aspect)
-        if not aspect > 1.0:
-            raise ValueError(f"`aspect` must be > 1 (a prolate spheroid), got aspect={aspect!r}")
+    aspect = _aspect(assembly, lo, hi) if aspect is None else check_aspect(aspect)
     backend = cuda_module() if resolve_device(device) == "cuda" else _core
     axes = law != "laminate"
 

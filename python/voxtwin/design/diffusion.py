@@ -241,6 +241,20 @@ class StiffnessDiffusion:
         self.history.seconds += time.perf_counter() - start
         return self.history
 
+    def _run_options(self, n: object, steps: object, guidance: object, vf: object,
+                     targets: int) -> tuple[int, int, float, np.ndarray | None]:
+        """``(n, steps, guidance, vf per target or None)`` of a sampling run, checked; ``None``
+        falls back to the config's steps and guidance."""
+        n = _validate.integer("n", n, minimum=1)
+        steps = self.config.steps if steps is None else _validate.integer("steps", steps, minimum=1)
+        w = self.config.guidance if guidance is None else _validate.non_negative("guidance", guidance)
+        if vf is None:
+            return n, steps, w, None
+        fractions = np.broadcast_to(np.asarray(vf, dtype=np.float64), (targets,))
+        if np.any((fractions <= 0) | (fractions >= 1)):
+            raise ValueError(f"`vf` must be in (0, 1), got vf={fractions.tolist()}")
+        return n, steps, w, fractions
+
     # ------------------------------------------------------------------ sampling
     def sample(self, target_C: np.ndarray, vf: float | np.ndarray | None = None, n: int = 4, steps: int | None = None,
                guidance: float | None = None, seed: int = 0, device: str = "cpu", octants: bool = False) -> np.ndarray:
@@ -257,13 +271,7 @@ class StiffnessDiffusion:
         tc = np.atleast_2d(tc)
         if tc.shape[1] != 3 or not np.all(np.isfinite(tc)):
             raise ValueError(f"`target_C` must be finite (C11, C12, C44) in GPa, shape [3] or [k, 3], got shape {np.shape(target_C)}")
-        n = _validate.integer("n", n, minimum=1)
-        steps = self.config.steps if steps is None else _validate.integer("steps", steps, minimum=1)
-        w = self.config.guidance if guidance is None else _validate.non_negative("guidance", guidance)
-        if vf is not None:
-            vf = np.broadcast_to(np.asarray(vf, dtype=np.float64), (len(tc),))
-            if np.any((vf <= 0) | (vf >= 1)):
-                raise ValueError(f"`vf` must be in (0, 1), got vf={vf.tolist()}")
+        n, steps, w, vf = self._run_options(n, steps, guidance, vf, len(tc))
         dev = _torch_device(device)
         cond = torch.from_numpy(np.repeat(self.normalise(tc, vf), n, axis=0)).to(dev)
         m = self.size // 2
@@ -303,13 +311,7 @@ class StiffnessDiffusion:
         t0 = _validate.positive("t_start", t_start)
         if t0 > 1.0:
             raise ValueError(f"`t_start` must be in (0, 1], got t_start={t_start!r}")
-        n = _validate.integer("n", n, minimum=1)
-        steps = self.config.steps if steps is None else _validate.integer("steps", steps, minimum=1)
-        w = self.config.guidance if guidance is None else _validate.non_negative("guidance", guidance)
-        if vf is not None:
-            vf = np.broadcast_to(np.asarray(vf, dtype=np.float64), (len(tc),))
-            if np.any((vf <= 0) | (vf >= 1)):
-                raise ValueError(f"`vf` must be in (0, 1), got vf={vf.tolist()}")
+        n, steps, w, vf = self._run_options(n, steps, guidance, vf, len(tc))
         dev = _torch_device(device)
         m = self.size // 2
         x0 = torch.from_numpy(np.repeat(c[:, :m, :m, :m].astype(np.float32) * 2.0 - 1.0, n, axis=0))[:, None].to(dev)
