@@ -212,3 +212,17 @@ def test_cli_fit_and_sample(tmp_path: object) -> None:
                  "--harmonize", "0", "--sampler", "ddim", "--quiet"]) == 0
     written = vt.io.read(out, progress=False)
     assert written.data.shape == (16, 16, 16) and set(np.unique(np.asarray(written.data))) <= {0, 1}
+
+    # Past the training crop the window options reach the sampler: the CLI's --blend mean volume is the
+    # API's blend="mean" volume byte for byte, and not the default Hann volume (control).
+    wide = tmp_path / "w.npy"  # type: ignore[operator]
+    assert main(["reconstruct", "sample", str(model), str(wide), "--shape", "24", "16", "16", "--steps", "2",
+                 "--harmonize", "0", "--sampler", "ddim", "--blend", "mean", "--overlap", "0.5", "--seed", "5",
+                 "--quiet"]) == 0
+    from voxtwin.reconstruct import PlaneDiffusion
+
+    api = PlaneDiffusion.load(model)
+    options = dict(harmonize=0, steps=2, seed=5, sampler="ddim", overlap=0.5, progress=False)
+    cli = np.asarray(vt.io.read(wide, progress=False).data)
+    assert np.array_equal(cli, api.sample((24, 16, 16), blend="mean", **options))
+    assert not np.array_equal(cli, api.sample((24, 16, 16), blend="hann", **options))

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from .._cli_steps import add_stepped_command, add_plane_image_arguments
+from .sampler import BLENDS, WINDOW_OVERLAP
 
 __all__ = ["register"]
 
@@ -39,6 +40,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     smp.add_argument("--gamma", type=float, default=0.5, help="blend γ of eq. 17 (default 0.5)")
     smp.add_argument("--steps", type=int, default=None, help="reverse steps (default: all T)")
     smp.add_argument("--sampler", choices=("ddpm", "ddim"), default="ddpm")
+    smp.add_argument("--overlap", type=float, default=WINDOW_OVERLAP,
+                     help=f"fraction of a window shared with its neighbour when the volume exceeds the training crop "
+                          f"(default {WINDOW_OVERLAP}; 0 = disjoint tiles)")
+    smp.add_argument("--blend", choices=BLENDS, default="hann",
+                     help="how overlapping windows are combined: Hann taper (default, no seams) or plain mean")
     smp.add_argument("--voxel-size", type=float, default=1.0, help="µm per voxel written with the volume")
     smp.add_argument("--seed", type=int, default=0)
     smp.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
@@ -74,7 +80,8 @@ def _sample(args: argparse.Namespace) -> int:
     written = []
     for i in range(args.count):
         vol = model.sample(tuple(args.shape), harmonize=args.harmonize, gamma=args.gamma, steps=args.steps,
-                           seed=args.seed + i, device=args.device, sampler=args.sampler, progress=not args.quiet)
+                           seed=args.seed + i, device=args.device, sampler=args.sampler, overlap=args.overlap,
+                           blend=args.blend, progress=not args.quiet)
         path = out if args.count == 1 else out.with_name(f"{out.stem}_{i:03d}{out.suffix}")
         voxtwin.io.write(path, vol, args.voxel_size, overwrite=True, progress=False)
         written.append(str(path))
