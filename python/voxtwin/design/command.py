@@ -83,8 +83,7 @@ def _sample(args: argparse.Namespace) -> int:
     report: dict[str, object] = {"cells": list(cells.shape), "out": args.out}
     if args.select:
         sel = design.select(cells, np.array(args.target), ranges=model.ranges, islands=args.islands)
-        if args.islands != "keep":
-            cells = design.remove_islands(cells, keep="wrapping" if args.islands == "floating" else "largest")[0]
+        cells = sel.candidates[0]  # as solved: repaired unless --islands keep
         report.update({"best": int(sel.index[0]), "C_GPa": sel.C[0].tolist(), "eq18": float(sel.errors.eq18[0]),
                        "relative": sel.errors.relative_per[0].tolist(), "connected": sel.connected[0].tolist(),
                        "connected_before_repair": sel.connected_before[0].tolist(),

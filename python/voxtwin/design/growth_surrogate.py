@@ -357,11 +357,10 @@ def fit_surrogate(lib: BlockLibrary, rules: AdjacencyRules, combinations: int | 
         layout = grow(rules, grid, xi[i], seed=seed * 1_000_003 + i * 1009 + s, periodic=True)
         return Assembly.from_layout(lib, layout).to_numpy()
 
-    if batch:
-        # grow specimens (fast, C++) a chunk at a time, each chunk one batched solver call: the
-        # labels held at once stay bounded (the seed's 200 × 100 specimens of 40³ would be 1.3 GB)
-        bar = progress_bar(len(index), desc="surrogate database", enabled=progress, unit="specimen")
-        with bar:
+    with progress_bar(len(index), desc="surrogate database", enabled=progress, unit="specimen") as bar:
+        if batch:
+            # grow specimens (fast, C++) a chunk at a time, each chunk one batched solver call: the
+            # labels held at once stay bounded (the seed's 200 × 100 specimens of 40³ would be 1.3 GB)
             for lo in range(0, len(index), _BATCH_CHUNK):
                 part = index[lo:lo + _BATCH_CHUNK]
                 cells = np.stack([specimen(i, s) for i, s in part])
@@ -370,9 +369,7 @@ def fit_surrogate(lib: BlockLibrary, rules: AdjacencyRules, combinations: int | 
                 for (i, s), Ck in zip(part, res.C):
                     Cs[i, s] = cubic_average(Ck) if symmetry == "cubic" else Ck
                 bar.update(len(part))
-    else:
-        bar = progress_bar(len(index), desc="surrogate database", enabled=progress, unit="specimen")
-        with bar:
+        else:
             for i, s in index:
                 one = homogenize(specimen(i, s), dict(materials), lib.voxel_size, tol=tol, device=device,
                                  progress=False)

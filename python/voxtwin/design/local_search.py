@@ -112,7 +112,7 @@ def local_search(propose: Proposer, train: CellDataset, target_C: np.ndarray, vf
                 origin = np.repeat(best_cells[:, None], candidates, axis=1)
             changed.append(float((props != origin).mean()))
             sel = select(props, t, materials, ranges=train.ranges, device=device, islands=islands)
-            n_conn0 += int(sel.connected_before.sum()) if sel.connected_before is not None else int(sel.connected.sum())
+            n_conn0 += int(sel.connected_before.sum())
             n_conn += int(sel.connected.sum())
             n_all += sel.connected.size
             better = sel.found & (sel.errors.eq18 < best_err)

@@ -71,7 +71,8 @@ class Selection:
     :class:`Errors`; ``candidate_C`` [k, n, 3], ``candidate_eq18`` [k, n], ``connected`` [k, n];
     ``index`` [k] the chosen candidate; ``connected_before`` [k, n] connectivity of the samples as
     given and ``removed`` [k, n] the solid voxels :func:`~voxtwin.design.cubic.remove_islands` took
-    away (both equal to ``connected`` and 0 with ``islands="keep"``).
+    away (both equal to ``connected`` and 0 with ``islands="keep"``); ``candidates`` uint8
+    [k, n, size, size, size] the cells as solved (repaired unless ``islands="keep"``).
     """
 
     cells: np.ndarray
@@ -82,8 +83,9 @@ class Selection:
     connected: np.ndarray
     index: np.ndarray
     found: np.ndarray
-    connected_before: np.ndarray | None = None
-    removed: np.ndarray | None = None
+    connected_before: np.ndarray
+    removed: np.ndarray
+    candidates: np.ndarray
 
     @property
     def connected_fraction(self) -> float:
@@ -93,7 +95,7 @@ class Selection:
     @property
     def connected_fraction_before(self) -> float:
         """Share of the candidates, as given (before any island repair), that are connected."""
-        return float((self.connected if self.connected_before is None else self.connected_before).mean())
+        return float(self.connected_before.mean())
 
 
 def select(samples: np.ndarray, target_C: np.ndarray, materials: dict[int, Material] | None = None, *,
@@ -143,7 +145,7 @@ def select(samples: np.ndarray, target_C: np.ndarray, materials: dict[int, Mater
     Cb = C[rows, best]
     return Selection(cells=s[rows, best], C=Cb, errors=errors(Cb, t, ranges), candidate_C=C, candidate_eq18=err,
                      connected=conn, index=best, found=found, connected_before=conn_before.reshape(k, n),
-                     removed=removed.reshape(k, n))
+                     removed=removed.reshape(k, n), candidates=flat.reshape(s.shape))
 
 
 def nearest_neighbour(train: CellDataset, target_C: np.ndarray, ranges: np.ndarray | None = None) -> tuple[np.ndarray, Errors]:
