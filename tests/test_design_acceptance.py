@@ -7,12 +7,14 @@ held out (seeded permutation); their labels and volume fractions are the targets
 (DiffusionConfig.cpu(), 30 epochs, one torch thread, seed 0) never sees them.
 
 Per target 4 cells are generated (DDIM 25 steps, guidance 1) and homogenized; errors are seed
-004's eq. 18 (|ΔC_i| over the training set's range of C_i, mean over C11, C12, C44). Floating
+004's eq. 18 (|ΔC_i| over the training set's range of C_i, mean over C11, C12, C44). Two repairs
+run before the connectivity filter (``select(islands="floating", hinges="bridge")``): floating
 islands (solid clusters that do not wrap around the periodic cell and touch nothing: no load) are
-removed before the connectivity filter (``select(islands="floating")``); the test checks that this
-leaves C unchanged to the solver tolerance. Seed 004's own repair, keeping only the largest
-cluster (``islands="largest"``), is measured beside it: it can drop load-bearing solid, so the
-test reports how far it moves C.
+removed, which the test checks leaves C unchanged to the solver tolerance; then pieces that touch
+only along an edge or at a corner are joined by filling the voxels that make the contact a face
+(``bridge_hinges``): this adds solid and changes C, so the bridged cell is the one homogenized and
+ranked. Seed 004's own repair, keeping only the largest cluster (``islands="largest"``), is
+measured beside them: it can drop load-bearing solid, so the test reports how far it moves C.
 
 Beside the generator from noise, the solver-driven local search (``design.local_search``) edits the
 nearest training cells of each target by SDEdit (``StiffnessDiffusion.edit`` from t = 0.6, 4 rounds
@@ -22,12 +24,17 @@ same budget on random voxel flips at the edits' measured share of changed voxels
 Issue targets and what this budget reaches (measured on the development machine, see
 benchmarks/RESULTS.md "Issue 18"; the asserts hold the issue's target where it was reached and
 the measured figure with a margin where it was not):
-- best of 4 ≤ 5 %                                 reached: 4.53 % (4.72 % without the repair)
-- mean over all candidates ≤ 10 %                 reached: 8.40 %
-- ≥ 95 % of the samples connected                 NOT reached as generated: 80 % (64 of 80);
-  93.75 % after removing floating islands (13 cells repaired, one emptied; C unchanged: max |ΔC_i|/C11
-  5.1e-5); 100 % after seed 004's largest-cluster repair, but that moves C by more than 1e-4 of
-  C11 on 4 of its 16 repaired cells (up to 20 %): it is a different cell, homogenized again.
+- best of 4 ≤ 5 %                                 reached: 3.95 % (4.53 % with the island removal
+  alone, 4.72 % as generated)
+- mean over all candidates ≤ 10 %                 reached: 8.40 % (as generated)
+- ≥ 95 % of the samples connected                 reached after the two repairs: 98.75 % (79 of 80;
+  the one left is a sample that was nothing but a floating island). As generated 80 % (64 of 80);
+  93.75 % after removing floating islands alone (13 cells repaired, one emptied; C unchanged: max
+  |ΔC_i|/C11 5.1e-5); the 4 cells still rejected then were each one body to a 26-neighbour
+  labelling, held together by edge or corner hinges; bridging them added 24–240 voxels and moved
+  their C by 7–58 % of C11 (hinges carry little load in the voxel solver). Seed 004's
+  largest-cluster repair gives 100 % but moves C by more than 1e-4 of C11 on 4 of its 16 repaired
+  cells (up to 20 %).
 - ≥ 20 % lower error than nearest-neighbour retrieval from the training set: NOT reached by the
   generator from noise. With 2000 labelled cells the label space (three constants, strongly tied
   to the volume fraction) is covered so densely that retrieval lands at 0.69 % from a held-out
@@ -36,8 +43,8 @@ the measured figure with a margin where it was not):
   in the same loop with the same budget reaches 0.549 % = 0.80 ×: most of the gain is the
   solver-driven selection's, the model adds about 6 points (benchmarks/RESULTS.md, more seeds).
 A naive control that the generator must beat: a random training cell per target (30.4 %).
-Cost: 171–186 s of CPU on one thread (training about 160 s of it): 3 min wall on a quiet machine
-(2 min 58 s measured; 6 min 35 s at load 2–4).
+Cost: 171–190 s of CPU on one thread (training about 160 s of it): 3 min wall on a quiet machine
+(2 min 58 s measured; 4 min 28 s at load 2–3.4 with the bridging).
 """
 
 from __future__ import annotations
@@ -106,11 +113,14 @@ def test_design_acceptance_guided_diffusion_on_held_out_targets() -> None:
 
     samples = model.sample(held.C, vf=held.vf, n=CANDIDATES, seed=SEED + 1)
     raw = design.select(samples, held.C, ranges=train.ranges, device="cpu")
-    sel = design.select(samples, held.C, ranges=train.ranges, device="cpu", islands="floating")
+    flo = design.select(samples, held.C, ranges=train.ranges, device="cpu", islands="floating")
+    sel = design.select(samples, held.C, ranges=train.ranges, device="cpu", islands="floating", hinges="bridge")
     big = design.select(samples, held.C, ranges=train.ranges, device="cpu", islands="largest")
     best = float(sel.errors.eq18.mean())
     mean = float(raw.candidate_eq18.mean())
-    floating_dC, floating_ok = _repair_change(sel, raw, samples)
+    floating_dC, floating_ok = _repair_change(flo, raw, samples)
+    bridged = sel.added > 0
+    bridged_dC = np.abs(sel.candidate_C - flo.candidate_C).max(axis=-1)[bridged] / np.abs(flo.candidate_C[..., 0][bridged])
     largest_dC, largest_ok = _repair_change(big, raw, samples)
     _, nn = design.nearest_neighbour(train, held.C)
     nn_err = float(nn.eq18.mean())
@@ -124,7 +134,9 @@ def test_design_acceptance_guided_diffusion_on_held_out_targets() -> None:
     print(json.dumps({"best_of_4_eq18": best, "best_of_4_eq18_as_generated": float(raw.errors.eq18.mean()),
                       "best_of_4_eq18_largest": float(big.errors.eq18.mean()), "mean_eq18": mean,
                       "connected_as_generated": sel.connected_fraction_before,
-                      "connected_floating": sel.connected_fraction,
+                      "connected_floating": flo.connected_fraction, "connected_bridged": sel.connected_fraction,
+                      "bridged": int(bridged.sum()), "voxels_added": sel.added[bridged].tolist(),
+                      "bridged_dC_over_C11": bridged_dC.tolist(),
                       "connected_largest": big.connected_fraction, "repaired_floating": int(floating_ok.sum()),
                       "max_dC_over_C11_floating": float(floating_dC.max(initial=0.0)),
                       "repaired_largest": int(largest_ok.sum()),
@@ -137,11 +149,14 @@ def test_design_acceptance_guided_diffusion_on_held_out_targets() -> None:
     assert best <= TARGET_BEST_OF_4
     assert mean <= max(TARGET_MEAN, MEAN_REACHED * ERROR_MARGIN)
     assert best <= RANDOM_FACTOR * random_err
-    # Connectivity: as generated (the issue's figure), after removing floating islands, and the
-    # repair left C as it was (a check that can fail: an island that carried load would move C).
+    # Connectivity after both repairs (the issue's figure), as generated and after removing floating
+    # islands alone, and that removal left C as it was (a check that can fail: an island that carried
+    # load would move C). Bridging only adds solid to cells the face filter rejected.
+    assert sel.connected_fraction >= TARGET_CONNECTED
     assert sel.connected_fraction_before >= min(TARGET_CONNECTED, CONNECTED_REACHED - CONNECTED_MARGIN)
-    assert sel.connected_fraction >= min(TARGET_CONNECTED, FLOATING_CONNECTED_REACHED - CONNECTED_MARGIN)
+    assert flo.connected_fraction >= min(TARGET_CONNECTED, FLOATING_CONNECTED_REACHED - CONNECTED_MARGIN)
     assert floating_ok.any() and floating_dC.max() <= REPAIR_AGREE
+    assert bridged.any() and not flo.connected[bridged].any() and np.array_equal(sel.removed, flo.removed)
     # The control: retrieval is this close ...
     assert nn_err <= NN_REACHED * ERROR_MARGIN
     # ... and the generator from noise stays within the measured gap above it (the issue wants <= 0.8 x).

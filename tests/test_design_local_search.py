@@ -1,4 +1,5 @@
-"""voxtwin.design (issue 18): island repair (remove_islands, select(islands=...)), SDEdit
+"""voxtwin.design (issue 18): island and hinge repair (remove_islands, bridge_hinges, select(islands=...,
+hinges=...)), SDEdit
 (StiffnessDiffusion.edit) and the solver-driven local search with its random-flip control.
 Whether editing beats retrieval is measured in benchmarks/bench_design.py --study and asserted
 in the acceptance test."""
@@ -98,6 +99,62 @@ def test_select_repairs_islands_and_c_is_unchanged() -> None:
         design.select(samples, target, ranges=ranges, islands="some")
 
 
+def _hinged(n: int = 8) -> np.ndarray:
+    """A cubic cell of two pieces that touch only at corners: a block [1, n-1)³ and the 2×2×2 cube
+    across the periodic corner ({n-1, 0}³), which meets the block's eight corners diagonally."""
+    c = np.zeros((n, n, n), np.uint8)
+    c[1:n - 1, 1:n - 1, 1:n - 1] = 1
+    c[np.ix_((0, n - 1), (0, n - 1), (0, n - 1))] = 1
+    return c
+
+
+def test_bridge_hinges_joins_edge_and_corner_contacts_only() -> None:
+    # edge contact: one voxel beside the frame's z-rod, diagonally: the two voxels that share a face
+    # with both are filled, nothing else
+    rods = _frame()
+    edge = rods.copy()
+    edge[2, 2, 0] = 1
+    assert not design.is_connected(edge)
+    fixed, added = design.bridge_hinges(edge)
+    assert added == 2 and fixed[3, 2, 0] == 1 and fixed[2, 3, 0] == 1 and design.is_connected(fixed)
+    assert np.array_equal(fixed - edge > 0, (fixed != edge))  # only additions
+    # corner contacts only: the first round fills, per corner, the six voxels that share a face with
+    # one piece and an edge with the other; the cell stays cubic
+    hinged = _hinged()
+    assert vt._core.cubic_invariant(hinged) and not design.is_connected(hinged)
+    assert vt.metrics.cluster_count(hinged, phase=1, periodic=True, connectivity=3) == 1
+    fixed, added = design.bridge_hinges(hinged)
+    assert added == 8 * 6 and design.is_connected(fixed) and vt._core.cubic_invariant(fixed)
+    # pieces apart (a one-voxel gap between faces) are not hinges: nothing is filled
+    gap = np.zeros((8, 8, 8), np.uint8)
+    gap[1:3, 1:3, 1:3] = gap[4:6, 1:3, 1:3] = 1
+    same, added = design.bridge_hinges(gap)
+    assert added == 0 and np.array_equal(same, gap)
+    batch, counts = design.bridge_hinges(np.stack([edge, rods]))
+    assert counts.tolist() == [2, 0] and np.array_equal(batch[1], rods)
+    with pytest.raises(ValueError, match="rounds"):
+        design.bridge_hinges(edge, rounds=0)
+    with pytest.raises(ValueError, match="cells"):
+        design.bridge_hinges(edge[0])
+
+
+def test_select_bridges_hinges_and_solves_the_bridged_cell() -> None:
+    hinged = _hinged()
+    target = np.array([[0.1, 0.03, 0.01]])
+    ranges = np.array([[0.0, 1.0], [0.0, 0.5], [0.0, 0.3]])
+    samples = hinged[None, None]
+    keep = design.select(samples, target, ranges=ranges, device="cpu")
+    assert keep.connected.tolist() == [[False]] and keep.added.tolist() == [[0]]
+    fixed = design.select(samples, target, ranges=ranges, device="cpu", islands="floating", hinges="bridge")
+    assert fixed.connected.tolist() == [[True]] and fixed.connected_before.tolist() == [[False]]
+    assert fixed.removed.tolist() == [[0]] and fixed.added.tolist() == [[48]]
+    assert np.array_equal(fixed.candidates[0, 0], design.bridge_hinges(hinged)[0])
+    # the bridged cell is the one solved: the filled faces carry load the corner hinges did not
+    assert fixed.candidate_C[0, 0, 0] > 1.05 * keep.candidate_C[0, 0, 0]
+    with pytest.raises(ValueError, match="hinges"):
+        design.select(samples, target, ranges=ranges, hinges="join")
+
+
 def test_flip_proposals_are_cubic_seeded_and_flip_the_rate() -> None:
     cells = design.cubic_cell(design.excursion_octants(3, size=16, seed=4))
     prop = design.flip_proposals(0.05)
@@ -154,3 +211,10 @@ def test_cli_sample_islands_flag(small: design.CellDataset, tmp_path, capsys) ->
     assert len(rep["connected_before_repair"]) == 3 and len(rep["voxels_removed"]) == 3
     saved = np.load(tmp_path / "s.npy")
     assert np.array_equal(design.remove_islands(saved, keep="largest")[0], saved)
+    assert main(["design", "sample", str(tmp_path / "m.pt"), str(tmp_path / "b.npy"), "--target", *map(str, small.C[0]),
+                 "--n", "3", "--steps", "3", "--select", "--islands", "floating", "--hinges", "bridge"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert len(rep["voxels_added"]) == 3 and len(rep["connected"]) == 3
+    raw = model.sample(small.C[0], n=3, steps=3, seed=0)
+    expect = design.bridge_hinges(design.remove_islands(raw)[0])[0]
+    assert np.array_equal(np.load(tmp_path / "b.npy"), expect)

@@ -47,6 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                     help="with --select: before the connectivity filter remove floating islands (solid that does not "
                          "wrap around the cell and touches nothing: no load, C unchanged) or all but the largest "
                          "cluster (seed 004); the saved cells are the repaired ones")
+    sm.add_argument("--hinges", choices=("keep", "bridge"), default="keep",
+                    help="with --select, after --islands: join solid that touches only along an edge or at a corner "
+                         "by filling the voxels that make the contact a face (adds solid: the bridged cell is solved)")
     sm.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu", help="torch device")
     sm.set_defaults(func=_sample)
 
@@ -82,12 +85,13 @@ def _sample(args: argparse.Namespace) -> int:
                          seed=args.seed, device=args.device)
     report: dict[str, object] = {"cells": list(cells.shape), "out": args.out}
     if args.select:
-        sel = design.select(cells, np.array(args.target), ranges=model.ranges, islands=args.islands)
-        cells = sel.candidates[0]  # as solved: repaired unless --islands keep
+        sel = design.select(cells, np.array(args.target), ranges=model.ranges, islands=args.islands,
+                            hinges=args.hinges)
+        cells = sel.candidates[0]  # as solved: repaired unless --islands/--hinges keep
         report.update({"best": int(sel.index[0]), "C_GPa": sel.C[0].tolist(), "eq18": float(sel.errors.eq18[0]),
                        "relative": sel.errors.relative_per[0].tolist(), "connected": sel.connected[0].tolist(),
                        "connected_before_repair": sel.connected_before[0].tolist(),
-                       "voxels_removed": sel.removed[0].tolist()})
+                       "voxels_removed": sel.removed[0].tolist(), "voxels_added": sel.added[0].tolist()})
     np.save(args.out, cells)
     print(json.dumps(report))
     return 0

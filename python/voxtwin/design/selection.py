@@ -22,7 +22,7 @@ from .. import _validate
 from ..materials import Material
 from ..simulate_batch import homogenize_cells
 from .cell_dataset import SOLID, CellDataset, default_materials, label
-from .cubic import is_connected, octant, remove_islands
+from .cubic import bridge_hinges, is_connected, octant, remove_islands
 
 __all__ = ["Errors", "Selection", "errors", "select", "nearest_neighbour", "refine"]
 
@@ -71,8 +71,10 @@ class Selection:
     :class:`Errors`; ``candidate_C`` [k, n, 3], ``candidate_eq18`` [k, n], ``connected`` [k, n];
     ``index`` [k] the chosen candidate; ``connected_before`` [k, n] connectivity of the samples as
     given and ``removed`` [k, n] the solid voxels :func:`~voxtwin.design.cubic.remove_islands` took
-    away (both equal to ``connected`` and 0 with ``islands="keep"``); ``candidates`` uint8
-    [k, n, size, size, size] the cells as solved (repaired unless ``islands="keep"``).
+    away (both equal to ``connected`` and 0 with ``islands="keep"``), ``added`` [k, n] the void
+    voxels :func:`~voxtwin.design.cubic.bridge_hinges` filled (0 with ``hinges="keep"``);
+    ``candidates`` uint8 [k, n, size, size, size] the cells as solved (repaired unless both repairs
+    are "keep").
     """
 
     cells: np.ndarray
@@ -85,6 +87,7 @@ class Selection:
     found: np.ndarray
     connected_before: np.ndarray
     removed: np.ndarray
+    added: np.ndarray
     candidates: np.ndarray
 
     @property
@@ -100,7 +103,7 @@ class Selection:
 
 def select(samples: np.ndarray, target_C: np.ndarray, materials: dict[int, Material] | None = None, *,
            ranges: np.ndarray, device: str = "auto", tol: float = 1e-5, islands: str = "keep",
-           progress: bool = False) -> Selection:
+           hinges: str = "keep", progress: bool = False) -> Selection:
     """Homogenize candidate cells, drop disconnected ones and return the best per target.
 
     ``samples`` uint8 [k, n, s, s, s] (or [n, s, s, s] for one target) of cubic cells (1 = solid);
@@ -113,9 +116,13 @@ def select(samples: np.ndarray, target_C: np.ndarray, materials: dict[int, Mater
     nothing (the candidates as generated); ``"floating"`` remove the solid clusters that do not
     wrap around the periodic cell and touch nothing else, not even at a corner (they carry no load:
     C is unchanged); ``"largest"`` keep only the largest face-connected cluster (seed 004's repair;
-    can drop load-bearing solid and change C). The returned cells are the repaired ones.
+    can drop load-bearing solid and change C). ``hinges``, after that: ``"keep"`` nothing;
+    ``"bridge"`` join solid pieces that touch only along an edge or at a corner by filling the void
+    voxels that make the contact a face (:func:`~voxtwin.design.cubic.bridge_hinges`; adds solid,
+    so C changes: the bridged cell is the one homogenized). The returned cells are the repaired ones.
     """
     _validate.choice("islands", islands, ("keep", "floating", "largest"))
+    _validate.choice("hinges", hinges, ("keep", "bridge"))
     s = np.asarray(samples)
     t = np.atleast_2d(np.asarray(target_C, dtype=np.float64))
     if s.ndim == 4:
@@ -130,7 +137,11 @@ def select(samples: np.ndarray, target_C: np.ndarray, materials: dict[int, Mater
     if islands != "keep":
         flat, removed = remove_islands(flat, SOLID, keep="wrapping" if islands == "floating" else "largest")
         s = flat.reshape(s.shape)
-    conn = is_connected(flat, SOLID) if removed.any() else conn_before
+    added = np.zeros(k * n, dtype=np.int64)
+    if hinges == "bridge":
+        flat, added = bridge_hinges(flat, SOLID)
+        s = flat.reshape(s.shape)
+    conn = is_connected(flat, SOLID) if removed.any() or added.any() else conn_before
     solid = flat.reshape(k * n, -1).any(axis=1)
     C = np.zeros((k * n, 3))
     if solid.any():
@@ -145,7 +156,7 @@ def select(samples: np.ndarray, target_C: np.ndarray, materials: dict[int, Mater
     Cb = C[rows, best]
     return Selection(cells=s[rows, best], C=Cb, errors=errors(Cb, t, ranges), candidate_C=C, candidate_eq18=err,
                      connected=conn, index=best, found=found, connected_before=conn_before.reshape(k, n),
-                     removed=removed.reshape(k, n), candidates=flat.reshape(s.shape))
+                     removed=removed.reshape(k, n), added=added.reshape(k, n), candidates=flat.reshape(s.shape))
 
 
 def nearest_neighbour(train: CellDataset, target_C: np.ndarray, ranges: np.ndarray | None = None) -> tuple[np.ndarray, Errors]:
