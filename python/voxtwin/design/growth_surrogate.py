@@ -10,10 +10,11 @@ the error a perfect surrogate would show against their specimens' mean.
 The model (``model=``): "gp", a Gaussian process (linear trend + RBF residual,
 ``gaussian_process``) from ξ to the 21 independent entries of C, is the default; "mlp" is the
 seed's network 4–512–256–21 (ReLU, MSE, Adam, 1000 epochs at 1e-2/1e-3/1e-4, ``mlp_regressor``,
-torch). Why the GP, measured (benchmarks/RESULTS.md, "Virtual growth"): on the tests' database
-(14 combinations × 6 specimens of 24³ voxels, 3 held out with 12 specimens each) over three
-database seeds, the GP's worst held-out error was 6.1, 5.8, 4.4 % (5.6, 9.7, 7.3 % with 28
-combinations; noise floor ≤ 2.7 %, so not robustly within the issue's 5 %); the
+torch). Why the GP, measured (benchmarks/RESULTS.md, "Virtual growth"): on databases of 14
+combinations × 6 specimens of 24³ voxels (held-out combinations with 12 specimens each) the GP's
+worst held-out error was 4.4–6.2 % over three database seeds; with 30 combinations (the tests'
+database now) its mean held-out error is 1.4–3.8 % on each of ten databases, and 56 of 60 held-out
+combinations are within 5 % (worst 7.6 %, about twice the held-out means' noise floor); the
 seed's MLP as published, trained on 11 combinations, interpolates their noise (training MSE ~1e-6)
 and misses held-out ones by 19–150 %. An L2 penalty (Adam weight decay 1e-2) brought it to 4.3 %
 on one database seed but 12.7 % and 11.4 % on the two others: the penalty that works is
