@@ -131,7 +131,7 @@ def bench_surrogate() -> None:
 
 
 def bench_surrogate_design(specimens: int, holdout_specimens: int, iterations: int, realizations: int,
-                           design_seeds: tuple[int, ...] = (11,), lateral: int = 10) -> None:
+                           design_seeds: tuple[int, ...] = (11,), lateral: int = 10, combinations: int = 30) -> None:
     """The tests' database domain (cross 0.1-0.8) with more specimens, and the solved graded design
     (E_x 0.2 -> 0.8 of the maximum in four slabs of 6 x 10 x 10 blocks) by ``solve_design``."""
     import sys
@@ -145,7 +145,7 @@ def bench_surrogate_design(specimens: int, holdout_specimens: int, iterations: i
     lib = vt.growth.basic_blocks(block_voxels=4, voxel_size=375.0, d=0.5)
     rules = vt.growth.AdjacencyRules.from_library(lib)
     cpu = time.process_time()
-    sur = fit_surrogate(lib, rules, database_combinations(14), specimens=specimens, specimen_blocks=6,
+    sur = fit_surrogate(lib, rules, database_combinations(combinations), specimens=specimens, specimen_blocks=6,
                         holdout_specimens=holdout_specimens, progress=False)
     build_cpu = time.process_time() - cpu
     spread = np.linalg.norm(sur.C_spread, axis=(1, 2)) / np.linalg.norm(sur.C, axis=(1, 2))
@@ -248,7 +248,8 @@ def main() -> None:
     ap.add_argument("--database-batch", action="store_true",
                     help="the tests' database homogenized per specimen and batched (times, C difference); "
                          "GP vs MLP held-out error, noise floor, mean predictor")
-    ap.add_argument("--combinations", type=int, default=14, help="--database-batch: combinations in the database")
+    ap.add_argument("--combinations", type=int, default=30,
+                    help="--design, --database-batch: combinations in the database (the tests' 30)")
     ap.add_argument("--skip-per-specimen", action="store_true", help="--database-batch: batched path only")
     ap.add_argument("--mlp-seeds", type=int, default=3, help="--database-batch: MLP weight seeds")
     ap.add_argument("--database-seeds", type=int, nargs="+", default=[0],
@@ -264,7 +265,7 @@ def main() -> None:
                              args.combinations, not args.skip_per_specimen)
     if args.design:
         bench_surrogate_design(args.specimens, args.holdout_specimens, args.iterations, args.realizations,
-                               tuple(args.design_seeds), args.lateral)
+                               tuple(args.design_seeds), args.lateral, args.combinations)
     print(json.dumps({"voxtwin_cells_per_s": {str(int(k)): round(v) for k, v in rates.items()}}))
 
 
