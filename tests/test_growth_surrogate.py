@@ -23,9 +23,9 @@ HELDOUT_MAX = 0.05
 HELDOUT_MEAN = 0.03
 # The noise floor (relative standard error of the 12-specimen held-out means): measured 0.7-2.4 %.
 NOISE_FLOOR_MAX = 0.03
-# Solved / target stiffness per slab of the graded design: measured within 5.6 % (best of 5 iterates,
-# 3 grown layouts each: 1.043, 1.001, 0.995, 1.056; the first iterate, the surrogate alone, 0.755-1.055);
-# the issue asks 10 %.
+# Solved / target stiffness per slab of one grown layout of the graded design: measured within 4.1 %
+# (best of 5 iterates: 1.041, 0.967, 1.035, 0.981; growth seeds 12 and 13: 9.4 % and 5.9 %; the first
+# iterate, the surrogate alone, 0.65-1.00); the issue asks 10 %.
 DESIGN_TOL = 0.10
 RESIN = vt.Isotropic(1.16251, 0.40, name="resin")  # the seed's printed resin (GPa)
 
@@ -71,26 +71,25 @@ def test_surrogate_predicts_heldout_stiffness(setup):
 def test_designed_gradient_is_followed_by_the_solved_assembly(setup):
     lib, rules, sur = setup
     e_max = sur.max_property("E_x")
-    slabs, per_slab, lateral = 4, 6, 10
+    # one grown layout of 6 × 20 × 20 blocks per slab (2 400 blocks: one layout of 600 scatters by ±15 %)
+    slabs, per_slab, lateral = 4, 6, 20
     regions = np.repeat(np.arange(slabs), per_slab)[:, None, None] * np.ones((1, lateral, lateral), dtype=int)
     target = np.linspace(0.2, 0.8, slabs) * e_max
     design = sur.design(target, regions, property="E_x")
     assert np.allclose(design.predicted, target, rtol=0.01)
     lo, hi = sur.bounds()
     assert (design.xi >= lo - 1e-3).all() and (design.xi <= hi + 1e-3).all()
-    solved = solve_design(sur, lib, rules, target, regions, iterations=5, realizations=3, seed=11,
+    solved = solve_design(sur, lib, rules, target, regions, iterations=5, realizations=1, seed=11,
                           materials={0: RESIN, 2: vt.VOID})
-    for layout in solved.layouts:
-        assert layout.violations() == 0
-        # 600 blocks per region (one block = 0.0017): measured within 0.023, the line block short of a
-        # line-rich ask (every rod of lines ends on a junction; the ±0.02 grids are in test_growth.py)
-        assert np.abs(layout.frequencies() - layout.targets).max() <= 0.025
+    (layout,) = solved.layouts
+    assert layout.violations() == 0
+    assert np.abs(layout.frequencies() - layout.targets).max() <= 0.02
     # the surrogate meets what each iterate asked, up to its largest E_x (the corrected ask of the
-    # stiffest slab can exceed it: measured 1.24-1.33 x its 0.8 x max target)
+    # stiffest slab can exceed it)
     assert np.allclose(solved.design.predicted, np.minimum(solved.asked[solved.best], e_max), rtol=0.01)
-    # The solved stiffness (mean over 3 grown layouts, σ/ε per slab from vt.solve) follows the target.
+    # The solved stiffness of the grown layout (σ/ε per slab from vt.solve) follows the target.
     assert np.all(np.abs(solved.ratio - 1) <= DESIGN_TOL), (solved.local, target)
-    # Control: the first iterate (the surrogate's design, uncorrected) missed it, measured 0.755-1.055.
+    # Control: the first iterate (the surrogate's design, uncorrected) missed it, measured 0.65-1.00.
     assert np.abs(solved.local[0] / target - 1).max() > DESIGN_TOL, solved.local[0] / target
 
 
