@@ -218,3 +218,27 @@ def test_cli_sample_islands_flag(small: design.CellDataset, tmp_path, capsys) ->
     raw = model.sample(small.C[0], n=3, steps=3, seed=0)
     expect = design.bridge_hinges(design.remove_islands(raw)[0])[0]
     assert np.array_equal(np.load(tmp_path / "b.npy"), expect)
+
+
+def test_cli_search_equals_the_api_and_never_ends_worse_than_retrieval(small: design.CellDataset, tmp_path,
+                                                                       capsys) -> None:
+    torch.set_num_threads(1)
+    model = design.StiffnessDiffusion(8, config=design.DiffusionConfig(channels=(4, 8), embedding=16, epochs=1,
+                                                                       batch_size=8, lr=1e-3))
+    model.fit(small, seed=0, progress=False)
+    model.save(tmp_path / "m.pt")
+    small.to_zarr(tmp_path / "ds.zarr")
+    target = small.C[0] * 1.05
+    assert main(["design", "search", str(tmp_path / "m.pt"), str(tmp_path / "ds.zarr"), str(tmp_path / "best.npy"),
+                 "--target", *map(str, target), "--rounds", "2", "--proposals", "4", "--starts", "2",
+                 "--t-start", "0.4", "--seed", "3", "--quiet"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["homogenizations"] == 8 and len(rep["history_eq18"]) == 3
+    assert rep["history_eq18"][0] == pytest.approx(rep["retrieval_eq18"])
+    assert rep["eq18"] <= rep["retrieval_eq18"] and np.all(np.diff(rep["history_eq18"]) <= 0)
+    best = np.load(tmp_path / "best.npy")
+    api = design.local_search(design.edit_proposals(design.StiffnessDiffusion.load(tmp_path / "m.pt"), 0.4),
+                              design.CellDataset.from_zarr(tmp_path / "ds.zarr"), target[None], starts=2, rounds=2,
+                              candidates=4, seed=3)
+    assert best.shape == (8, 8, 8) and np.array_equal(best, api.cells[0]) and design.is_connected(best)
+    assert rep["eq18"] == pytest.approx(float(api.errors.eq18[0]))

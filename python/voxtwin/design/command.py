@@ -1,5 +1,6 @@
-"""``voxtwin design dataset|fit|sample``: label cubic cells, train the stiffness diffusion model,
-generate (and select) cells for a target C11, C12, C44."""
+"""``voxtwin design dataset|fit|sample|search``: label cubic cells, train the stiffness diffusion model,
+generate (and select) cells for a target C11, C12, C44, or edit the nearest labelled cells toward it
+under the solver."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Adds the ``design`` subcommand (dataset, fit, sample) to the CLI's subparsers."""
+    """Adds the ``design`` subcommand (dataset, fit, sample, search) to the CLI's subparsers."""
     steps = add_stepped_command(sub, "design", help="inverse design of cubic cells by guided diffusion (seed 004)")
     ds = steps.add_parser("dataset", help="generate and label cubic cells (excursion sets, batched solver) into zarr")
     ds.add_argument("out", help="zarr group to write")
@@ -52,6 +53,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                          "by filling the voxels that make the contact a face (adds solid: the bridged cell is solved)")
     sm.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu", help="torch device")
     sm.set_defaults(func=_sample)
+    se = steps.add_parser("search", help="edit the dataset cells nearest to a target (C11 C12 C44 in GPa) with the "
+                                         "model, keeping what the solver finds closer (local search)")
+    se.add_argument("model", help="model file written by `design fit`")
+    se.add_argument("dataset", help="zarr group written by `design dataset` (the starts and the eq. 18 ranges)")
+    se.add_argument("out", help=".npy of the best cell [s, s, s] (uint8, 1 = solid)")
+    se.add_argument("--target", type=float, nargs=3, required=True, metavar=("C11", "C12", "C44"))
+    se.add_argument("--vf", type=float, default=None, help="volume fraction condition (default: the nearest cell's)")
+    se.add_argument("--t-start", type=float, default=0.6, help="SDEdit start time in (0, 1] (default 0.6)")
+    se.add_argument("--rounds", type=int, default=4, help="search rounds (default 4)")
+    se.add_argument("--proposals", type=int, default=8, help="edits homogenized per round (default 8)")
+    se.add_argument("--starts", type=int, default=4, help="nearest dataset cells the first round edits (default 4)")
+    se.add_argument("--seed", type=int, default=0)
+    se.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu", help="torch device")
+    se.add_argument("--quiet", action="store_true", help="no progress bar")
+    se.set_defaults(func=_search)
 
 
 def _dataset(args: argparse.Namespace) -> int:
@@ -94,4 +110,22 @@ def _sample(args: argparse.Namespace) -> int:
                        "voxels_removed": sel.removed[0].tolist(), "voxels_added": sel.added[0].tolist()})
     np.save(args.out, cells)
     print(json.dumps(report))
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from voxtwin import design
+
+    model = design.StiffnessDiffusion.load(args.model)
+    train = design.CellDataset.from_zarr(args.dataset)
+    target = np.array([args.target])
+    vf = None if args.vf is None else np.array([args.vf])
+    res = design.local_search(design.edit_proposals(model, args.t_start, device=args.device), train, target, vf,
+                              starts=args.starts, rounds=args.rounds, candidates=args.proposals, seed=args.seed,
+                              progress=not args.quiet)
+    _, nn = design.nearest_neighbour(train, target)
+    np.save(args.out, res.cells[0])
+    print(json.dumps({"out": args.out, "C_GPa": res.C[0].tolist(), "eq18": float(res.errors.eq18[0]),
+                      "relative": res.errors.relative_per[0].tolist(), "retrieval_eq18": float(nn.eq18[0]),
+                      "history_eq18": res.history[:, 0].tolist(), "homogenizations": res.evaluations}))
     return 0
