@@ -30,9 +30,6 @@ from .unet import NULL_CONDITION, build_unet
 __all__ = ["PlaneDiffusion", "Config", "PREDICTIONS", "LR_DECAYS", "learning_rates"]
 
 PREDICTIONS = ("eps", "x0", "v")
-# Where the reverse process starts: x_T ~ N(0, I) ("noise"), or the forward process's marginal at
-# T, N(√ᾱ_T·μ, (1 - ᾱ_T) I) with μ the training images' mean channel values ("marginal").
-STARTS = ("noise", "marginal")
 # How the learning rate evolves over one fit() call after the warmup: held, or annealed to zero.
 LR_DECAYS = ("constant", "cosine", "linear")
 
@@ -112,7 +109,6 @@ class PlaneDiffusion:
         self.steps_trained = 0
         self.losses = []
         self.fractions: tuple[float, ...] | None = None  # phase fractions of the training images
-        self.channel_mean: tuple[float, ...] | None = None  # mean encoded value per channel, planes weighted equally
         self._net = None
         self._ema = None
         self._alpha_bar = alpha_bar(self.config.schedule, self.config.timesteps, self.config.beta_start,
@@ -169,9 +165,6 @@ class PlaneDiffusion:
         if self.encoding.labels is not None and self.fractions is None:  # planes weighted equally, like the crops
             self.fractions = tuple(float(np.mean([np.mean(stacks[p] == v) for p in PLANES]))
                                    for v in self.encoding.labels)
-        if self.channel_mean is None:
-            self.channel_mean = tuple(float(np.mean([enc[p][:, ch].mean() for p in PLANES]))
-                                      for ch in range(self.encoding.channels))
         rng = np.random.default_rng(sd)
         torch.manual_seed(sd)
         if self._net is None:
@@ -260,8 +253,7 @@ class PlaneDiffusion:
                seed: int = 0, device: str = "cpu", *, sampler: str = "ddpm", eta: float | None = None,
                guidance: float = 1.0, conditional: bool = True, order: Sequence[str] = PLANES,
                overlap: float = WINDOW_OVERLAP, blend: str = "hann", match_fraction: bool = False,
-               start: str = "noise", combine: str = "cycle", fraction_guidance: float = 0.0,
-               progress: bool = True) -> np.ndarray:
+               combine: str = "cycle", progress: bool = True) -> np.ndarray:
         """A 3D volume ``shape`` = (X, Y, Z) by multi-plane reverse diffusion.
 
         ``harmonize`` (n_h) and ``gamma`` (γ): harmonized sampling, eq. 17 (0 = vanilla multi-plane
@@ -274,15 +266,10 @@ class PlaneDiffusion:
         overlapping windows' predictions, which leaves seams); ``match_fraction``: two-phase labels
         only, decode the final x̂_0 by rank to the training images' phase fraction
         (:attr:`fractions`) instead of thresholding at 0 (pins φ but worsened the lineal path
-        2-4x on the issue-17 benchmark, see :meth:`decode_matched`); ``start``: "noise" (x_T ~ N(0, I))
-        or "marginal" (x_T ~ N(√ᾱ_T μ, 1 - ᾱ_T), μ = :attr:`channel_mean`, the forward process's own
-        law at T when ᾱ_T > 0: the seed's linear schedule ends at ᾱ_T = 0.0063, so training inputs at T
-        still carry √ᾱ_T μ that pure noise lacks, which biases φ towards 1/2).
-        ``combine``: "cycle" (one plane per step in turn, the seed's) or "mean" (x̂_0 averaged over the
-        planes of ``order`` every step: 3 model calls per step, ``harmonize`` unused);
-        ``fraction_guidance`` (λ in [0, 1]): shift every x̂_0 of the volume by λ·(1 - ᾱ_t)·(μ - mean x̂_0)
-        per channel (μ = :attr:`channel_mean`), i.e. pull the volume's mean estimate towards the
-        training images' mean while noise dominates and release it as t -> 0 (0 = off).
+        2-4x on the issue-17 benchmark, see :meth:`decode_matched`); ``combine``: "cycle" (one plane per
+        step in turn, the seed's) or "mean" (x̂_0 averaged over the planes of ``order`` every step:
+        3 model calls per step, ``harmonize`` unused; see benchmarks/RESULTS.md, "Issue 17,
+        2026-12-03 (b)").
         Returns uint8 labels (or grey float32). Each step costs (harmonize + 1) model calls on
         X·Y·Z / size² windows of slices.
         """
@@ -295,9 +282,6 @@ class PlaneDiffusion:
         ov = _validate.fraction("overlap", overlap, open_low=False, open_high=True)
         bl = _validate.choice("blend", blend, BLENDS)
         cb = _validate.choice("combine", combine, COMBINES)
-        fg = _validate.fraction("fraction_guidance", fraction_guidance, open_low=False, open_high=False)
-        if fg > 0 and self.channel_mean is None:
-            raise ValueError("`fraction_guidance` needs a model fitted in this version (channel_mean is unknown)")
         if match_fraction and (self.encoding is None or self.encoding.channels != 1 or self.fractions is None):
             raise ValueError("`match_fraction=True` needs a model fitted on two-phase label images")
         for p in order:
@@ -307,44 +291,16 @@ class PlaneDiffusion:
         self._sampling_net().to(dev)
         gen = torch.Generator(device=dev).manual_seed(_validate.seed(seed))
         assert self.encoding is not None
-        x = self._start(torch.randn((self.encoding.channels, *s3), generator=gen, device=dev), ts[0], start, 0)
+        x = torch.randn((self.encoding.channels, *s3), generator=gen, device=dev)
         bar = progress_bar(len(ts), desc="reconstruct sample", enabled=progress, unit="step")
         try:
-            predict = self._predictor(guidance, conditional, ov, bl)
-            if fg > 0:
-                predict = self._mean_guided(predict, fg)
-            x = multiplane_sample(predict, x, self._alpha_bar, ts,
+            x = multiplane_sample(self._predictor(guidance, conditional, ov, bl), x, self._alpha_bar, ts,
                                   tuple(order), nh, g, e, gen, bar, cb)
         finally:
             bar.close()
         if match_fraction:
             return self.decode_matched(x.cpu().numpy())
         return self.encoding.decode(x.cpu().numpy())
-
-    def _mean_guided(self, predict: Any, strength: float) -> Any:
-        """``predict`` with x̂_0 of the whole volume (all slices of a plane) shifted towards the mean μ."""
-        torch = _torch()
-        assert self.channel_mean is not None
-
-        def guided(x: Any, t: int, plane: str) -> Any:
-            x0 = predict(x, t, plane)
-            mu = torch.tensor(self.channel_mean, dtype=x0.dtype, device=x0.device).view(1, -1, 1, 1)
-            w = strength * (1 - float(self._alpha_bar[t]))
-            return x0 + w * (mu - x0.mean(dim=(0, 2, 3), keepdim=True))
-
-        return guided
-
-    def _start(self, noise: Any, t: int, start: str, channel_axis: int) -> Any:
-        """x_T from standard normal ``noise``: unchanged for "noise", the forward marginal at ``t`` for "marginal"."""
-        if _validate.choice("start", start, STARTS) == "noise":
-            return noise
-        if self.channel_mean is None:
-            raise ValueError("`start='marginal'` needs a model fitted in this version (channel_mean is unknown)")
-        a = float(self._alpha_bar[t])
-        shape = [1] * noise.ndim
-        shape[channel_axis] = len(self.channel_mean)
-        mu = _torch().tensor(self.channel_mean, dtype=noise.dtype, device=noise.device).view(shape)
-        return (1 - a) ** 0.5 * noise + a ** 0.5 * mu
 
     def decode_matched(self, x: np.ndarray) -> np.ndarray:
         """Two-phase channels ``(1, *spatial)`` -> labels with the training images' phase fraction:
@@ -361,10 +317,8 @@ class PlaneDiffusion:
 
     def sample_slices(self, plane: str, count: int, shape: Sequence[int] | None = None, steps: int | None = None,
                       seed: int = 0, device: str = "cpu", *, sampler: str = "ddpm", eta: float | None = None,
-                      guidance: float = 1.0, conditional: bool = True, start: str = "noise",
-                      progress: bool = True) -> np.ndarray:
-        """``count`` independent 2D samples (count, H, W) of ``plane`` (default size²): the 2D model alone
-        (``start`` as in :meth:`sample`)."""
+                      guidance: float = 1.0, conditional: bool = True, progress: bool = True) -> np.ndarray:
+        """``count`` independent 2D samples (count, H, W) of ``plane`` (default size²): the 2D model alone."""
         torch = _torch()
         p = _validate.choice("plane", plane, PLANES)
         n = _validate.integer("count", count, minimum=1)
@@ -374,7 +328,7 @@ class PlaneDiffusion:
         self._sampling_net().to(dev)
         gen = torch.Generator(device=dev).manual_seed(_validate.seed(seed))
         assert self.encoding is not None
-        x = self._start(torch.randn((n, self.encoding.channels, *hw), generator=gen, device=dev), ts[0], start, 1)
+        x = torch.randn((n, self.encoding.channels, *hw), generator=gen, device=dev)
         bar = progress_bar(len(ts), desc=f"reconstruct {p} slices", enabled=progress, unit="step")
         try:
             x = slice_sample(self._predictor(guidance, conditional), x, self._alpha_bar, ts, p, e, gen, bar)
@@ -391,7 +345,6 @@ class PlaneDiffusion:
         out = Path(path)
         torch.save({"config": asdict(self.config), "encoding": asdict(self.encoding), "phases": self.phases,
                     "steps_trained": self.steps_trained, "losses": self.losses, "fractions": self.fractions,
-                    "channel_mean": self.channel_mean,
                     "net": self._net.state_dict(), "ema": None if self._ema is None else self._ema.state_dict()}, out)
         return out
 
@@ -414,8 +367,6 @@ class PlaneDiffusion:
         m.losses = list(d["losses"])
         f = d.get("fractions")
         m.fractions = None if f is None else tuple(f)
-        cm = d.get("channel_mean")
-        m.channel_mean = None if cm is None else tuple(cm)
         return m
 
     def with_config(self, **changes: Any) -> PlaneDiffusion:
