@@ -268,10 +268,10 @@ class PlaneDiffusion:
         (:attr:`fractions`) instead of thresholding at 0 (pins φ but worsened the lineal path
         2-4x on the issue-17 benchmark, see :meth:`decode_matched`); ``combine``: "cycle" (one plane per
         step in turn, the seed's) or "mean" (x̂_0 averaged over the planes of ``order`` every step:
-        3 model calls per step, ``harmonize`` unused; see benchmarks/RESULTS.md, "Issue 17,
-        2026-12-03 (b)").
-        Returns uint8 labels (or grey float32). Each step costs (harmonize + 1) model calls on
-        X·Y·Z / size² windows of slices.
+        one model call per plane, no harmonizing, so it needs ``harmonize=0``; see
+        benchmarks/RESULTS.md, "Issue 17, 2026-12-03 (b)").
+        Returns uint8 labels (or grey float32). Each step costs (harmonize + 1) model calls
+        (``len(order)`` for "mean") on X·Y·Z / size² windows of slices.
         """
         torch = _torch()
         s3 = _validate.shape3("shape", tuple(shape))
@@ -282,6 +282,9 @@ class PlaneDiffusion:
         ov = _validate.fraction("overlap", overlap, open_low=False, open_high=True)
         bl = _validate.choice("blend", blend, BLENDS)
         cb = _validate.choice("combine", combine, COMBINES)
+        if cb == "mean" and nh > 0:
+            raise ValueError(f"`combine='mean'` averages the planes without harmonizing: pass harmonize=0, "
+                             f"got harmonize={nh}")
         if match_fraction and (self.encoding is None or self.encoding.channels != 1 or self.fractions is None):
             raise ValueError("`match_fraction=True` needs a model fitted on two-phase label images")
         for p in order:
