@@ -112,6 +112,33 @@ def test_multiplane_sampler_reslices_consistently() -> None:
         out = multiplane_sample(oracle, torch.randn((2, 6, 7, 8), generator=g), ab, timesteps(100, 12),
                                 ("xy", "xz", "yz"), nh, 0.5, eta, g)
         assert torch.allclose(out, x0, atol=FLOAT32_TOL)
+    # combine="mean": x̂_0 is the average of the planes' estimates (an offset per plane averages out).
+    offset = {"xy": 0.3, "xz": -0.1, "yz": 0.1}
+
+    def biased(x: object, t: int, plane: str) -> object:
+        return (x0 + offset[plane]).permute(*_TO_SLICES[plane])
+
+    out = multiplane_sample(biased, torch.randn((2, 6, 7, 8), generator=g), ab, timesteps(100, 12),
+                            ("xy", "xz", "yz"), 0, 0.5, 1.0, g, combine="mean")
+    assert torch.allclose(out, x0 + 0.1, atol=FLOAT32_TOL)
+    cyc = multiplane_sample(biased, torch.randn((2, 6, 7, 8), generator=g), ab, timesteps(100, 12),
+                            ("xy", "xz", "yz"), 0, 0.5, 1.0, g)
+    assert torch.allclose(cyc, x0 + offset["yz"], atol=FLOAT32_TOL)  # 12 steps: the last one is yz's
+
+
+def test_learning_rate_schedules() -> None:
+    from voxtwin.reconstruct.model import learning_rates
+
+    np.testing.assert_array_equal(learning_rates(2e-3, 5), np.full(5, 2e-3))
+    cos = learning_rates(1.0, 110, warmup=10, decay="cosine")
+    np.testing.assert_allclose(cos[:10], np.arange(1, 11) / 10)
+    assert cos[10] == 1.0 and np.all(np.diff(cos[10:]) < 0) and cos[-1] < 1e-3
+    lin = learning_rates(1.0, 4, decay="linear")
+    np.testing.assert_allclose(lin, [1.0, 0.75, 0.5, 0.25])
+    with pytest.raises(ValueError, match="decay"):
+        learning_rates(1.0, 4, decay="step")
+    with pytest.raises(ValueError, match="warmup"):
+        _tiny(warmup=-1)
 
 
 def test_tiny_model_end_to_end(tmp_path: object) -> None:
@@ -139,6 +166,10 @@ def test_tiny_model_end_to_end(tmp_path: object) -> None:
     assert matched.mean() == pytest.approx(m.fractions[1], abs=1 / 16 ** 3)
     sl = m.sample_slices("xz", 3, shape=(16, 24), steps=2, progress=False)
     assert sl.shape == (3, 16, 24)
+    kw_mean = dict(kw, harmonize=0, combine="mean")  # plane-averaged x̂_0: another, reproducible sample
+    mean = m.sample((16, 16, 16), seed=5, **kw_mean)
+    assert mean.shape == a.shape and not np.array_equal(a, mean)
+    assert np.array_equal(mean, m.sample((16, 16, 16), seed=5, **kw_mean))
     # Identical fits from the same seed (reproducible on a fixed device).
     m3 = _tiny(prediction="v", schedule="cosine", clip=True, ema=0.9).fit(_planes(vol), steps=3, seed=0, progress=False)
     assert m3.losses == m.losses
@@ -174,6 +205,10 @@ def test_clear_errors() -> None:
         m.sample((16, 16, 16), overlap=1.0, progress=False)
     with pytest.raises(ValueError, match="blend"):
         m.sample((16, 16, 16), blend="max", progress=False)
+    with pytest.raises(ValueError, match="combine"):
+        m.sample((16, 16, 16), combine="sum", progress=False)
+    with pytest.raises(ValueError, match="harmonize=0"):
+        m.sample((16, 16, 16), combine="mean", harmonize=1, progress=False)
 
 
 def test_evaluate_recognises_the_truth_and_a_shuffled_stack() -> None:

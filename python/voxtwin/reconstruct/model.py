@@ -23,13 +23,15 @@ import numpy as np
 from .. import _validate
 from .._progress import progress_bar
 from .data import PLANES, Encoding, infer_encoding, plane_stacks, random_crops
-from .sampler import BLENDS, WINDOW_OVERLAP, multiplane_sample, slice_sample, timesteps, windowed
+from .sampler import BLENDS, COMBINES, WINDOW_OVERLAP, multiplane_sample, slice_sample, timesteps, windowed
 from .schedule import SCHEDULES, alpha_bar
 from .unet import NULL_CONDITION, build_unet
 
-__all__ = ["PlaneDiffusion", "Config", "PREDICTIONS"]
+__all__ = ["PlaneDiffusion", "Config", "PREDICTIONS", "LR_DECAYS", "learning_rates"]
 
 PREDICTIONS = ("eps", "x0", "v")
+# How the learning rate evolves over one fit() call after the warmup: held, or annealed to zero.
+LR_DECAYS = ("constant", "cosine", "linear")
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,10 @@ class Config:
     cross_attention, res_blocks, embedding, heads, head_dim: the U-Net; timesteps, schedule,
     beta_start, beta_end: the forward process; prediction: what the network outputs ("eps", "x0"
     or "v" = √ᾱ ε - √(1-ᾱ) x_0); drop_condition: classifier-free-guidance dropout; lr, batch:
-    Adam; ema: decay of the weight average used for sampling (0 = none); clip: clip x̂_0 to [-1, 1].
+    Adam; warmup: steps of linear learning-rate warmup at the start of each fit() call; decay: the
+    learning rate after the warmup over that call, "constant" (the seed's) or annealed to zero by
+    "cosine" or "linear"; ema: decay of the weight average used for sampling (0 = none); clip: clip
+    x̂_0 to [-1, 1].
     """
 
     size: int = 64
@@ -61,6 +66,8 @@ class Config:
     drop_condition: float = 0.1
     lr: float = 1e-4
     batch: int = 32
+    warmup: int = 0
+    decay: str = "constant"
     ema: float = 0.0
     clip: bool = False
 
@@ -78,6 +85,8 @@ class Config:
         _validate.fraction("drop_condition", self.drop_condition, open_low=False)
         _validate.positive("lr", self.lr)
         _validate.integer("batch", self.batch, minimum=1)
+        _validate.integer("warmup", self.warmup, minimum=0)
+        _validate.choice("decay", self.decay, LR_DECAYS)
         _validate.fraction("ema", self.ema, open_low=False)
 
 
@@ -164,12 +173,15 @@ class PlaneDiffusion:
         if self._ema is not None:
             self._ema.to(dev)
         opt = torch.optim.Adam(net.parameters(), lr=c.lr)
+        rates = learning_rates(c.lr, n_steps, c.warmup, c.decay)
         ab = torch.tensor(self._alpha_bar, dtype=torch.float32, device=dev)
         gen = torch.Generator(device=dev).manual_seed(sd)
         per = [c.batch // 3 + (1 if i < c.batch % 3 else 0) for i in range(3)]
         bar = progress_bar(n_steps, desc="reconstruct fit", enabled=progress, unit="step")
         try:
-            for _ in range(n_steps):
+            for i in range(n_steps):
+                for group in opt.param_groups:
+                    group["lr"] = float(rates[i])
                 crops = np.concatenate([random_crops(enc[p], k, c.size, rng) for p, k in zip(PLANES, per)])
                 cond = np.repeat(np.arange(3), per)
                 drop = rng.random(c.batch) < c.drop_condition
@@ -241,7 +253,7 @@ class PlaneDiffusion:
                seed: int = 0, device: str = "cpu", *, sampler: str = "ddpm", eta: float | None = None,
                guidance: float = 1.0, conditional: bool = True, order: Sequence[str] = PLANES,
                overlap: float = WINDOW_OVERLAP, blend: str = "hann", match_fraction: bool = False,
-               progress: bool = True) -> np.ndarray:
+               combine: str = "cycle", progress: bool = True) -> np.ndarray:
         """A 3D volume ``shape`` = (X, Y, Z) by multi-plane reverse diffusion.
 
         ``harmonize`` (n_h) and ``gamma`` (γ): harmonized sampling, eq. 17 (0 = vanilla multi-plane
@@ -254,9 +266,12 @@ class PlaneDiffusion:
         overlapping windows' predictions, which leaves seams); ``match_fraction``: two-phase labels
         only, decode the final x̂_0 by rank to the training images' phase fraction
         (:attr:`fractions`) instead of thresholding at 0 (pins φ but worsened the lineal path
-        2-4x on the issue-17 benchmark, see :meth:`decode_matched`).
-        Returns uint8 labels (or grey float32). Each step costs (harmonize + 1) model calls on
-        X·Y·Z / size² windows of slices.
+        2-4x on the issue-17 benchmark, see :meth:`decode_matched`); ``combine``: "cycle" (one plane per
+        step in turn, the seed's) or "mean" (x̂_0 averaged over the planes of ``order`` every step:
+        one model call per plane, no harmonizing, so it needs ``harmonize=0``; see
+        benchmarks/RESULTS.md, "Issue 17, 2026-12-03 (b)").
+        Returns uint8 labels (or grey float32). Each step costs (harmonize + 1) model calls
+        (``len(order)`` for "mean") on X·Y·Z / size² windows of slices.
         """
         torch = _torch()
         s3 = _validate.shape3("shape", tuple(shape))
@@ -266,6 +281,10 @@ class PlaneDiffusion:
         g = _validate.fraction("gamma", gamma, open_low=False, open_high=False)
         ov = _validate.fraction("overlap", overlap, open_low=False, open_high=True)
         bl = _validate.choice("blend", blend, BLENDS)
+        cb = _validate.choice("combine", combine, COMBINES)
+        if cb == "mean" and nh > 0:
+            raise ValueError(f"`combine='mean'` averages the planes without harmonizing: pass harmonize=0, "
+                             f"got harmonize={nh}")
         if match_fraction and (self.encoding is None or self.encoding.channels != 1 or self.fractions is None):
             raise ValueError("`match_fraction=True` needs a model fitted on two-phase label images")
         for p in order:
@@ -279,7 +298,7 @@ class PlaneDiffusion:
         bar = progress_bar(len(ts), desc="reconstruct sample", enabled=progress, unit="step")
         try:
             x = multiplane_sample(self._predictor(guidance, conditional, ov, bl), x, self._alpha_bar, ts,
-                                  tuple(order), nh, g, e, gen, bar)
+                                  tuple(order), nh, g, e, gen, bar, cb)
         finally:
             bar.close()
         if match_fraction:
@@ -358,6 +377,22 @@ class PlaneDiffusion:
         m = copy.copy(self)
         m.config = replace(self.config, **changes)  # type: ignore[arg-type]
         return m
+
+
+def learning_rates(lr: float, steps: int, warmup: int = 0, decay: str = "constant") -> np.ndarray:
+    """Learning rate of each of ``steps`` optimiser steps: linear warmup from lr/warmup to ``lr`` over
+    the first ``warmup`` steps, then held ("constant") or annealed towards zero over the remaining
+    steps ("cosine": lr·(1 + cos(π u))/2, "linear": lr·(1 - u), u = fraction of them done)."""
+    kind = _validate.choice("decay", decay, LR_DECAYS)
+    i = np.arange(steps, dtype=np.float64)
+    w = min(warmup, steps)
+    rate = np.full(steps, float(lr))
+    if w > 0:
+        rate[:w] *= (i[:w] + 1) / w
+    if kind != "constant" and steps > w:
+        u = (i[w:] - w) / (steps - w)
+        rate[w:] *= 0.5 * (1 + np.cos(np.pi * u)) if kind == "cosine" else 1 - u
+    return rate
 
 
 def _device(device: str) -> str:

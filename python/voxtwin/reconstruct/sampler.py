@@ -31,6 +31,10 @@ WINDOW_OVERLAP = 0.5
 # How overlapping window predictions are combined: Hann-tapered weights or the plain mean.
 BLENDS = ("hann", "mean")
 
+# How a multi-plane step combines the planes: one plane per step in turn ("cycle", the seed's), or
+# x̂_0 averaged over all planes of ``order`` every step ("mean"; 3x the model calls, no harmonizing).
+COMBINES = ("cycle", "mean")
+
 # Axis permutations between a (C, X, Y, Z) volume and a batch of plane slices (N, C, H, W).
 _TO_SLICES = {"xy": (3, 0, 1, 2), "xz": (2, 0, 1, 3), "yz": (1, 0, 2, 3)}
 
@@ -109,16 +113,24 @@ def _randn(shape: Sequence[int], gen: Any, like: Any) -> Any:
 
 def multiplane_sample(predict_x0: Callable[[Any, int, str], Any], x: Any, alpha_bar: np.ndarray, steps: Sequence[int],
                       order: Sequence[str], harmonize: int, gamma: float, eta: float, gen: Any,
-                      bar: Any | None = None) -> Any:
+                      bar: Any | None = None, combine: str = "cycle") -> Any:
     """Reverse-diffuse the volume ``x`` (C, X, Y, Z, pure noise at t = steps[0]) to x_0.
 
     ``predict_x0(slices (N, C, H, W), t, plane)`` returns x̂_0 of the slices (windowing, guidance
     and clipping are the caller's); one model call per slice batch and per harmonizing pass.
+    ``combine="mean"`` averages x̂_0 of every plane of ``order`` in each step (``harmonize`` unused).
     """
     ts = list(steps) + [0]
     for k in range(len(ts) - 1):
         t, s = ts[k], ts[k + 1]
         ab_t, ab_s = float(alpha_bar[t]), float(alpha_bar[s])
+        if combine == "mean":
+            x0 = sum(predict_x0(x.permute(*_TO_SLICES[p]), t, p).permute(*np.argsort(_TO_SLICES[p]))
+                     for p in order) / len(order)
+            x = reverse_step(x, x0, ab_t, ab_s, eta, _randn(x.shape, gen, x) if s > 0 else None).contiguous()
+            if bar is not None:
+                bar.update(1)
+            continue
         plane = order[k % len(order)]
         perm = _TO_SLICES[plane]
         xt = x.permute(*perm)  # (N, C, H, W) view of the volume along ``plane``
