@@ -95,13 +95,18 @@ RANDOM_FACTOR = 0.3
 REPAIR_AGREE = 1e-4
 
 
+def _c_change(after: design.Selection, before: design.Selection, mask: np.ndarray) -> np.ndarray:
+    """Per candidate of ``mask``: max_i |ΔC_i| / C11 of ``after`` against ``before``."""
+    moved = np.abs(after.candidate_C - before.candidate_C).max(axis=-1)[mask]
+    return moved / np.abs(before.candidate_C[..., 0][mask])
+
+
 def _repair_change(sel: design.Selection, raw: design.Selection, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per repaired candidate (not emptied by the repair): max_i |ΔC_i| / C11 against the cell as
     generated, and the mask of those candidates."""
     solid = samples.reshape(samples.shape[:2] + (-1,)).sum(axis=-1)
     ok = (sel.removed > 0) & (sel.removed < solid)
-    d = np.abs(sel.candidate_C - raw.candidate_C).max(axis=-1) / np.abs(raw.candidate_C[..., 0])
-    return d[ok], ok
+    return _c_change(sel, raw, ok), ok
 
 
 def test_design_acceptance_guided_diffusion_on_held_out_targets() -> None:
@@ -121,9 +126,7 @@ def test_design_acceptance_guided_diffusion_on_held_out_targets() -> None:
     mean = float(raw.candidate_eq18.mean())
     floating_dC, floating_ok = _repair_change(flo, raw, samples)
     bridged = sel.added > 0
-    # per bridged cell (never an emptied one: those have C = 0), max_i |ΔC_i| / C11 against the cell before bridging
-    moved = np.abs(sel.candidate_C - flo.candidate_C).max(axis=-1)[bridged]
-    bridged_dC = moved / np.abs(flo.candidate_C[..., 0][bridged])
+    bridged_dC = _c_change(sel, flo, bridged)  # against the cell before bridging (never an emptied one)
     largest_dC, largest_ok = _repair_change(big, raw, samples)
     _, nn = design.nearest_neighbour(train, held.C)
     nn_err = float(nn.eq18.mean())

@@ -37,7 +37,7 @@ def database_combinations(n: int, seed: int = 0) -> np.ndarray:
     cross = np.linspace(0.1, 0.8, n)
     rng.shuffle(cross)
     small = rng.uniform(0.05, 0.15, size=(n, 2))
-    over = small.sum(axis=1) > 1 - cross  # arrow would be negative (not drawn for n = 14): shrink to arrow 0
+    over = small.sum(axis=1) > 1 - cross  # arrow would be negative (once for n = 30, never for 14): arrow 0
     small[over] *= ((1 - cross[over]) / small[over].sum(axis=1))[:, None]
     return np.column_stack([cross, np.maximum(1 - cross - small.sum(axis=1), 0.0), small])
 

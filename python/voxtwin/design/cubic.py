@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _validate
 from ..metrics import cluster_count
 from ..metrics._volume import as_labels
 from ..metrics.topology import cluster_labels
@@ -140,7 +141,7 @@ def _faces_of(labels: np.ndarray, axis: int, sign: int) -> np.ndarray:
     return np.roll(labels, -sign, axis=axis)
 
 
-def bridge_hinges(cells: np.ndarray, solid: int = 1, *, void: int = 0, rounds: int = 8) -> tuple[np.ndarray, np.ndarray]:
+def bridge_hinges(cells: np.ndarray, solid: int = 1, *, rounds: int = 8) -> tuple[np.ndarray, np.ndarray]:
     """Join solid pieces that touch only along an edge or at a corner by making the contact a face.
 
     A generated cell often holds pieces joined by such a hinge: one body to a 26-neighbour
@@ -159,8 +160,7 @@ def bridge_hinges(cells: np.ndarray, solid: int = 1, *, void: int = 0, rounds: i
     c = np.asarray(cells)
     if c.ndim not in (3, 4):
         raise ValueError(f"`cells` must be [n, n, n] or [count, n, n, n], got shape {c.shape}")
-    if not isinstance(rounds, (int, np.integer)) or rounds < 1:
-        raise ValueError(f"`rounds` must be a positive integer, got rounds={rounds!r}")
+    rounds = _validate.integer("rounds", rounds, minimum=1)
     one = c.ndim == 3
     c = c[None] if one else c
     out = c.copy()

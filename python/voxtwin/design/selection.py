@@ -136,11 +136,10 @@ def select(samples: np.ndarray, target_C: np.ndarray, materials: dict[int, Mater
     removed = np.zeros(k * n, dtype=np.int64)
     if islands != "keep":
         flat, removed = remove_islands(flat, SOLID, keep="wrapping" if islands == "floating" else "largest")
-        s = flat.reshape(s.shape)
     added = np.zeros(k * n, dtype=np.int64)
     if hinges == "bridge":
         flat, added = bridge_hinges(flat, SOLID)
-        s = flat.reshape(s.shape)
+    s = flat.reshape(s.shape)
     conn = is_connected(flat, SOLID) if removed.any() or added.any() else conn_before
     solid = flat.reshape(k * n, -1).any(axis=1)
     C = np.zeros((k * n, 3))
@@ -156,7 +155,7 @@ def select(samples: np.ndarray, target_C: np.ndarray, materials: dict[int, Mater
     Cb = C[rows, best]
     return Selection(cells=s[rows, best], C=Cb, errors=errors(Cb, t, ranges), candidate_C=C, candidate_eq18=err,
                      connected=conn, index=best, found=found, connected_before=conn_before.reshape(k, n),
-                     removed=removed.reshape(k, n), added=added.reshape(k, n), candidates=flat.reshape(s.shape))
+                     removed=removed.reshape(k, n), added=added.reshape(k, n), candidates=s)
 
 
 def nearest_neighbour(train: CellDataset, target_C: np.ndarray, ranges: np.ndarray | None = None) -> tuple[np.ndarray, Errors]:
