@@ -10,7 +10,7 @@ import pytest
 import voxtwin as vt
 from voxtwin.reconstruct import Encoding, PlaneDiffusion, alpha_bar, evaluate
 from voxtwin.reconstruct.data import random_crops
-from voxtwin.reconstruct.sampler import taper, windowed, windows
+from voxtwin.reconstruct.sampler import match_moments, taper, windowed, windows
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.ai
@@ -126,6 +126,22 @@ def test_multiplane_sampler_reslices_consistently() -> None:
     assert torch.allclose(cyc, x0 + offset["yz"], atol=FLOAT32_TOL)  # 12 steps: the last one is yz's
 
 
+def test_harmonizing_blend_gets_the_moments_of_x_t() -> None:
+    """Averaging two independent draws shrinks the spread by about 1/√2; the match restores each
+    channel's mean and standard deviation, and an affine image of x_t comes back as x_t."""
+    g = torch.Generator().manual_seed(1)
+    scale, shift = torch.tensor([1.0, 3.0]).view(1, 2, 1, 1), torch.tensor([0.5, -1.0]).view(1, 2, 1, 1)
+    like = torch.randn((5, 2, 8, 8), generator=g) * scale + shift
+    other = torch.randn((5, 2, 8, 8), generator=g) * scale + shift
+    assert torch.allclose(match_moments(0.5 * like + 0.2, like), like, atol=FLOAT32_TOL)
+    blend = 0.5 * like + 0.5 * other
+    dims = (0, 2, 3)
+    assert torch.all(blend.std(dim=dims) < 0.8 * like.std(dim=dims))
+    m = match_moments(blend, like)
+    assert torch.allclose(m.std(dim=dims), like.std(dim=dims), rtol=FLOAT32_TOL)
+    assert torch.allclose(m.mean(dim=dims), like.mean(dim=dims), atol=FLOAT32_TOL)
+
+
 def test_learning_rate_schedules() -> None:
     from voxtwin.reconstruct.model import learning_rates
 
@@ -152,6 +168,7 @@ def test_tiny_model_end_to_end(tmp_path: object) -> None:
     assert a.shape == (16, 16, 16) and a.dtype == np.uint8 and set(np.unique(a)) <= {0, 1}
     assert np.array_equal(a, m.sample((16, 16, 16), seed=5, **kw))
     assert not np.array_equal(a, m.sample((16, 16, 16), seed=6, **kw))
+    assert not np.array_equal(a, m.sample((16, 16, 16), seed=5, match_moments=False, **kw))  # eq. 17 as printed
     path = m.save(tmp_path / "m.pt")  # type: ignore[operator]
     m2 = PlaneDiffusion.load(path)
     assert np.array_equal(a, m2.sample((16, 16, 16), seed=5, **kw))
@@ -261,3 +278,10 @@ def test_cli_fit_and_sample(tmp_path: object) -> None:
     cli = np.asarray(vt.io.read(wide, progress=False).data)
     assert np.array_equal(cli, api.sample((24, 16, 16), blend="mean", **options))
     assert not np.array_equal(cli, api.sample((24, 16, 16), blend="hann", **options))
+    # --plain-blend reaches the sampler: eq. 17 as printed, byte for byte the API's match_moments=False.
+    plain = tmp_path / "p.npy"  # type: ignore[operator]
+    assert main(["reconstruct", "sample", str(model), str(plain), "--shape", "16", "16", "16", "--steps", "3",
+                 "--harmonize", "1", "--plain-blend", "--seed", "2", "--quiet"]) == 0
+    h1 = dict(harmonize=1, steps=3, seed=2, progress=False)
+    cli = np.asarray(vt.io.read(plain, progress=False).data)
+    assert np.array_equal(cli, api.sample((16,) * 3, match_moments=False, **h1))

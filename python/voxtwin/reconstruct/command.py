@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     smp.add_argument("--count", type=int, default=1, help="number of volumes (seeds seed, seed + 1, ...)")
     smp.add_argument("--harmonize", type=int, default=4, help="harmonizing steps n_h (default 4)")
     smp.add_argument("--gamma", type=float, default=0.5, help="blend γ of eq. 17 (default 0.5)")
+    smp.add_argument("--plain-blend", action="store_true",
+                     help="eq. 17 as printed: do not rescale the harmonizing blend to x_t's mean and spread "
+                          "(drains the minority phase; see benchmarks/RESULTS.md, Issue 17 (c))")
     smp.add_argument("--steps", type=int, default=None, help="reverse steps (default: all T)")
     smp.add_argument("--sampler", choices=("ddpm", "ddim"), default="ddpm")
     smp.add_argument("--overlap", type=float, default=WINDOW_OVERLAP,
@@ -81,7 +84,7 @@ def _sample(args: argparse.Namespace) -> int:
     for i in range(args.count):
         vol = model.sample(tuple(args.shape), harmonize=args.harmonize, gamma=args.gamma, steps=args.steps,
                            seed=args.seed + i, device=args.device, sampler=args.sampler, overlap=args.overlap,
-                           blend=args.blend, progress=not args.quiet)
+                           blend=args.blend, match_moments=not args.plain_blend, progress=not args.quiet)
         path = out if args.count == 1 else out.with_name(f"{out.stem}_{i:03d}{out.suffix}")
         voxtwin.io.write(path, vol, args.voxel_size, overwrite=True, progress=False)
         written.append(str(path))
