@@ -17,8 +17,8 @@ ranked. Seed 004's own repair, keeping only the largest cluster (``islands="larg
 measured beside them: it can drop load-bearing solid, so the test reports how far it moves C.
 
 Beside the generator from noise, the solver-driven local search (``design.local_search``) edits the
-nearest training cells of each target by SDEdit (``StiffnessDiffusion.edit`` from t = 0.6, 4 rounds
-of 8 proposals: 32 homogenizations per target); the no-model control runs the same loop with the
+nearest training cells of each target by SDEdit (``StiffnessDiffusion.edit`` from t = 0.6, 8 rounds
+of 8 proposals: 64 homogenizations per target); the no-model control runs the same loop with the
 same budget on random voxel flips at the edits' measured share of changed voxels.
 
 Issue targets and what this budget reaches (measured on the development machine, see
@@ -39,13 +39,14 @@ the measured figure with a margin where it was not):
   generator from noise. With 2000 labelled cells the label space (three constants, strongly tied
   to the volume fraction) is covered so densely that retrieval lands at 0.69 % from a held-out
   target; the generator's best of 4 is 5.8 times that (6.9 as generated). Editing the retrieved cells under the
-  solver reaches 0.507 % = 0.74 × retrieval (met by the local search), but the random-flip control
-  in the same loop with the same budget reaches 0.549 % = 0.80 ×: most of the gain is the
-  solver-driven selection's, the model adds about 6 points (benchmarks/RESULTS.md, more seeds).
+  solver reaches 0.638 × retrieval (met by the local search), the random-flip control in the same
+  loop with the same budget 0.723 ×: the solver-driven selection alone gains about a quarter, the
+  model's edits 8.5 points more (at 32 homogenizations 0.739 against 0.800; over three proposal
+  seeds at 64: edits 0.60-0.64, flips 0.72-0.78; benchmarks/RESULTS.md).
 A naive control that the generator must beat: a random training cell per target (30.4 %).
 Cost: 171–281 s of CPU on one thread (training about 160 s of it): 3–5 min wall on a quiet machine
 (2 min 58 s measured before the bridging; with it 4 min 28 s at load 2–3.4 and 4 min 47 s alone,
-281 s CPU).
+281 s CPU; with 8 search rounds instead of 4, 3 min 31 s beside one other run).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ CANDIDATES = 4
 SEED = 0
 # Local search: SDEdit start, rounds x proposals per round (the solver budget per target).
 T_START = 0.6
-ROUNDS = 4
+ROUNDS = 8
 PROPOSALS = 8
 
 # The issue's targets (fractions).
@@ -83,8 +84,8 @@ CONNECTED_REACHED = 0.80
 FLOATING_CONNECTED_REACHED = 0.9375
 NN_REACHED = 0.0069
 GAP_REACHED = 6.9
-EDIT_VS_NN_REACHED = 0.74
-FLIPS_VS_NN_REACHED = 0.80
+EDIT_VS_NN_REACHED = 0.64
+FLIPS_VS_NN_REACHED = 0.72
 # Run-to-run spread of these figures over seeds and thread counts is a few tenths of a percent of
 # error and a few percent of connectivity on 80 samples (one sample = 1.25 %): margins below.
 ERROR_MARGIN = 1.15
@@ -167,9 +168,10 @@ def test_design_acceptance_guided_diffusion_on_held_out_targets() -> None:
     assert nn_err <= NN_REACHED * ERROR_MARGIN
     # ... and the generator from noise stays within the measured gap above it (the issue wants <= 0.8 x).
     assert best <= max(TARGET_VS_NN, GAP_REACHED * ERROR_MARGIN) * nn_err
-    # Editing the retrieved cells under the solver beats retrieval; so do random flips in the same loop.
-    assert edit_err <= max(TARGET_VS_NN, EDIT_VS_NN_REACHED * 1.05) * nn_err
+    # Editing the retrieved cells under the solver beats retrieval by the issue's 20 %; so do random
+    # flips in the same loop, by less.
+    assert edit_err <= min(TARGET_VS_NN, EDIT_VS_NN_REACHED * 1.05) * nn_err
     assert flips_err <= FLIPS_VS_NN_REACHED * 1.05 * nn_err
-    # ... and the model's edits beat the flips (measured 0.74 against 0.80 x retrieval; seeds 3-5 in RESULTS).
+    # ... and the model's edits beat the flips (measured 0.64 against 0.72 x retrieval; seeds 3-5 in RESULTS).
     assert edit_err < flips_err
     assert np.all(edit.errors.eq18 <= nn.eq18 + 1e-12) and np.all(flips.errors.eq18 <= nn.eq18 + 1e-12)
