@@ -146,6 +146,11 @@ def test_refine_adds_connected_samples_and_retrains(small: design.CellDataset) -
     grown, sel = design.refine(model, small, small.C[:3], vf=small.vf[:3], n=2, epochs=1, device="cpu")
     assert len(grown) == len(small) + int(sel.connected.sum())
     assert grown.connected.all()
+    # The added cells' labels are the selection's C, solved once: the same as labelling them afresh.
+    added = grown.subset(slice(len(small), None))
+    again = design.label(added.octants, design.default_materials(), device="cpu", progress=False)
+    np.testing.assert_allclose(added.C, again.C, rtol=1e-12)
+    np.testing.assert_array_equal(added.vf, again.vf)
     assert len(model.history.loss) == 3
 
 

@@ -240,13 +240,20 @@ def label(octants: np.ndarray, materials: dict[int, Material], *, device: str = 
           path: str | os.PathLike[str] | None = None, progress: bool = True,
           info: dict[str, Any] | None = None) -> CellDataset:
     """Homogenize cubic cells given by their octants and return them as a labelled :class:`CellDataset`."""
-    cells = cubic_cell(octants)
-    res = homogenize_cells(cells, materials, tol=tol, device=device, symmetry="cubic", progress=progress)
-    vf = (octants == SOLID).mean(axis=(1, 2, 3))
-    ds = CellDataset(np.ascontiguousarray(octants, dtype=np.uint8), res.cubic, vf, is_connected(cells, SOLID),
-                     {int(k): np.asarray(m.C, dtype=np.float64) for k, m in materials.items()},
-                     dict(info or {}, solver_tol=float(tol), unconverged=int((~res.converged).sum())))
+    res = homogenize_cells(cubic_cell(octants), materials, tol=tol, device=device, symmetry="cubic", progress=progress)
+    ds = labelled(octants, res.cubic, res.converged, materials, tol=tol, info=info)
     if path is not None:
         ds.to_zarr(path)
     return ds
+
+
+def labelled(octants: np.ndarray, C: np.ndarray, converged: np.ndarray, materials: dict[int, Material], *,
+             tol: float, info: dict[str, Any] | None = None) -> CellDataset:
+    """A :class:`CellDataset` of cells whose C11, C12, C44 (GPa) the solver has already computed at
+    ``tol`` (``converged`` [N] its flags): what :func:`label` returns without solving again."""
+    cells = cubic_cell(octants)
+    vf = (octants == SOLID).mean(axis=(1, 2, 3))
+    return CellDataset(np.ascontiguousarray(octants, dtype=np.uint8), np.asarray(C, dtype=np.float64), vf,
+                       is_connected(cells, SOLID), {int(k): np.asarray(m.C, dtype=np.float64) for k, m in materials.items()},
+                       dict(info or {}, solver_tol=float(tol), unconverged=int((~np.asarray(converged)).sum())))
 

@@ -21,7 +21,7 @@ import numpy as np
 from .. import _validate
 from ..materials import Material
 from ..simulate_batch import homogenize_cells
-from .cell_dataset import SOLID, CellDataset, default_materials, label
+from .cell_dataset import SOLID, CellDataset, default_materials, labelled
 from .cubic import bridge_hinges, is_connected, octant, remove_islands
 
 __all__ = ["Errors", "Selection", "errors", "select", "nearest_neighbour", "refine"]
@@ -74,7 +74,7 @@ class Selection:
     away (both equal to ``connected`` and 0 with ``islands="keep"``), ``added`` [k, n] the void
     voxels :func:`~voxtwin.design.cubic.bridge_hinges` filled (0 with ``hinges="keep"``);
     ``candidates`` uint8 [k, n, size, size, size] the cells as solved (repaired unless both repairs
-    are "keep").
+    are "keep"); ``converged`` [k, n] the solver's flags (True for an empty cell: nothing to solve).
     """
 
     cells: np.ndarray
@@ -89,6 +89,7 @@ class Selection:
     removed: np.ndarray
     added: np.ndarray
     candidates: np.ndarray
+    converged: np.ndarray
 
     @property
     def connected_fraction(self) -> float:
@@ -143,8 +144,10 @@ def select(samples: np.ndarray, target_C: np.ndarray, materials: dict[int, Mater
     conn = is_connected(flat, SOLID) if removed.any() or added.any() else conn_before
     solid = flat.reshape(k * n, -1).any(axis=1)
     C = np.zeros((k * n, 3))
+    converged = np.ones(k * n, dtype=bool)
     if solid.any():
-        C[solid] = homogenize_cells(flat[solid], mats, tol=tol, device=device, symmetry="cubic", progress=progress).cubic
+        res = homogenize_cells(flat[solid], mats, tol=tol, device=device, symmetry="cubic", progress=progress)
+        C[solid], converged[solid] = res.cubic, res.converged
     C = C.reshape(k, n, 3)
     conn = conn.reshape(k, n)
     err = errors(C, t[:, None, :], ranges).eq18
@@ -155,7 +158,8 @@ def select(samples: np.ndarray, target_C: np.ndarray, materials: dict[int, Mater
     Cb = C[rows, best]
     return Selection(cells=s[rows, best], C=Cb, errors=errors(Cb, t, ranges), candidate_C=C, candidate_eq18=err,
                      connected=conn, index=best, found=found, connected_before=conn_before.reshape(k, n),
-                     removed=removed.reshape(k, n), added=added.reshape(k, n), candidates=s)
+                     removed=removed.reshape(k, n), added=added.reshape(k, n), candidates=s,
+                     converged=converged.reshape(k, n))
 
 
 def nearest_neighbour(train: CellDataset, target_C: np.ndarray, ranges: np.ndarray | None = None) -> tuple[np.ndarray, Errors]:
@@ -175,19 +179,22 @@ def refine(model: Any, train: CellDataset, targets: np.ndarray, vf: np.ndarray |
     """One generate–filter–retrain round (seed 004, §3.1 "Data expansion").
 
     Generates ``n`` cells per target with ``model`` (a fitted :class:`StiffnessDiffusion`), labels
-    them with the solver, keeps the connected ones (seed 004's filter), adds them to ``train`` and
-    continues training ``model`` on the union for ``epochs`` epochs. Returns (the enlarged training
-    set, the selection of this round's samples).
+    them with the solver (one homogenization per cell: the selection's C are the labels), keeps the
+    connected ones (seed 004's filter), adds them to ``train`` and continues training ``model`` on
+    the union for ``epochs`` epochs. Returns (the enlarged training set, the selection of this
+    round's samples). One round on the issue-18 acceptance set did not improve the generator
+    (benchmarks/RESULTS.md, "Issue 18").
     """
     mats = default_materials() if materials is None else materials
     t = np.atleast_2d(np.asarray(targets, dtype=np.float64))
     samples = model.sample(t, vf=vf, n=n, seed=seed, device=device)
-    sel = select(samples, t, mats, ranges=train.ranges, device=solver_device, progress=progress)
+    tol = 1e-5
+    sel = select(samples, t, mats, ranges=train.ranges, device=solver_device, tol=tol, progress=progress)
     flat = samples.reshape((-1,) + samples.shape[2:])
     keep = sel.connected.reshape(-1)
     if keep.any():
-        new = label(octant(flat[keep]), mats, device=solver_device, progress=progress,
-                    info=dict(train.info, refined_from=len(train)))
+        new = labelled(octant(flat[keep]), sel.candidate_C.reshape(-1, 3)[keep], sel.converged.reshape(-1)[keep], mats,
+                       tol=tol, info=dict(train.info, refined_from=len(train)))
         train = train.concat(new)
     model.fit(train, seed=seed + 1, device=device, epochs=epochs, progress=progress)
     return train, sel
