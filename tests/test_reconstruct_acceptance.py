@@ -15,8 +15,9 @@ volumes. Checks against the truth's per-axis S2:
 Robustness (benchmarks/RESULTS.md, "Issue 17, 2026-12-03 (c)"): with this recipe (learning-rate
 warmup and cosine decay, the moment-matched blend) training seeds 0 and 2 pass the φ, ratio and z
 checks on two sampling triples each; training seed 1, whose 2D model is the most over-full (2D φ
-0.41-0.43 against 0.35), gives 3D φ 0.387 and 0.401 and fails |Δφ| ≤ 0.03. The previous recipe (constant rate, plain blend)
-passed for training seed 0 only, by an over-full 2D model and a draining sampler cancelling.
+0.41-0.43 against 0.35), gives 3D φ 0.387 and 0.401 and fails |Δφ| ≤ 0.03. The previous recipe
+(constant rate, plain blend) passed for training seed 0 only, by an over-full 2D model and a
+draining sampler cancelling.
 """
 
 from __future__ import annotations

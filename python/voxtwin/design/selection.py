@@ -175,20 +175,20 @@ def nearest_neighbour(train: CellDataset, target_C: np.ndarray, ranges: np.ndarr
 
 def refine(model: Any, train: CellDataset, targets: np.ndarray, vf: np.ndarray | None = None, *, n: int = 4,
            epochs: int = 10, materials: dict[int, Material] | None = None, seed: int = 0, device: str = "cpu",
-           solver_device: str = "auto", progress: bool = False) -> tuple[CellDataset, Selection]:
+           solver_device: str = "auto", tol: float = 1e-5, progress: bool = False) -> tuple[CellDataset, Selection]:
     """One generate–filter–retrain round (seed 004, §3.1 "Data expansion").
 
     Generates ``n`` cells per target with ``model`` (a fitted :class:`StiffnessDiffusion`), labels
     them with the solver (one homogenization per cell: the selection's C are the labels), keeps the
     connected ones (seed 004's filter), adds them to ``train`` and continues training ``model`` on
-    the union for ``epochs`` epochs. Returns (the enlarged training set, the selection of this
-    round's samples). One round on the issue-18 acceptance set did not improve the generator
+    the union for ``epochs`` epochs; ``tol`` the solver's relative residual, as for :func:`select`
+    and :func:`~voxtwin.design.cell_dataset.label`. Returns (the enlarged training set, the
+    selection of this round's samples). One round on the issue-18 acceptance set did not improve the generator
     (benchmarks/RESULTS.md, "Issue 18").
     """
     mats = default_materials() if materials is None else materials
     t = np.atleast_2d(np.asarray(targets, dtype=np.float64))
     samples = model.sample(t, vf=vf, n=n, seed=seed, device=device)
-    tol = 1e-5
     sel = select(samples, t, mats, ranges=train.ranges, device=solver_device, tol=tol, progress=progress)
     flat = samples.reshape((-1,) + samples.shape[2:])
     keep = sel.connected.reshape(-1)
